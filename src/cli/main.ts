@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { CalllogsApiError, CalllogsTransportError } from '../client/errors.js';
+import { CliError } from './cli-error.js';
+import { exportCommand } from './commands/export.js';
+import { importCommand } from './commands/import.js';
+import { keysCommand } from './commands/keys.js';
+import { queryCommand } from './commands/query.js';
+import { serveCommand } from './commands/serve.js';
+
+const program = new Command('calllogs')
+  .description('isales-calllogs: records CC-iSales OpenAPI invocations and answers the calllogs query interface')
+  .showHelpAfterError()
+  .exitOverride()
+  .addCommand(serveCommand())
+  .addCommand(keysCommand())
+  .addCommand(importCommand())
+  .addCommand(exportCommand())
+  .addCommand(queryCommand());
+
+/** One line on stderr and a non-zero exit; stacks only for bugs, and only with CALLLOGS_DEBUG. */
+function fail(error: unknown): never {
+  if (error instanceof CommanderError) process.exit(error.exitCode);
+  const known = error instanceof CliError || error instanceof CalllogsApiError || error instanceof CalllogsTransportError;
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`calllogs: error: ${message}\n`);
+  if (!known && process.env.CALLLOGS_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  process.exit(error instanceof CliError ? error.exitCode : 1);
+}
+
+program.parseAsync(process.argv).catch(fail);

@@ -1,0 +1,84 @@
+import { Agent, request } from 'undici';
+import type { QueryResponseBody } from '../contract/response.js';
+import { CalllogsApiError, CalllogsTransportError } from './errors.js';
+import { signRequest } from './sign-request.js';
+
+export interface CalllogsClientOptions {
+  /** `https://host:port` of the calllogs service (or the vendor's server). */
+  endpoint: string;
+  ak: string;
+  sk: string;
+  /** PEM CA bundle to trust, for servers with self-signed certificates. */
+  ca?: string | Buffer;
+}
+
+export interface PageParams {
+  vdnId: number;
+  offset: number;
+  limit: number;
+  /** `yyyy-MM-dd HH:mm:ss`, in the server's time zone. */
+  beginTime: string;
+  endTime: string;
+  /** Exact interface path, or a prefix ending in `*`. */
+  url?: string;
+}
+
+/** A typed client of the calllogs query interface, signing every call. */
+export class CalllogsClient {
+  private readonly endpoint: string;
+  private readonly dispatcher: Agent;
+
+  constructor(private readonly options: CalllogsClientOptions) {
+    this.endpoint = options.endpoint.replace(/\/+$/, '');
+    this.dispatcher = new Agent({ connect: options.ca ? { ca: options.ca } : {} });
+  }
+
+  /** One raw call of the interface; throws `CalllogsApiError` for an error answer. */
+  async page(params: PageParams, signal?: AbortSignal): Promise<QueryResponseBody> {
+    const { vdnId, ...body } = params;
+    const url = `${this.endpoint}/rest/isales/v1/openapi/campaigns/${vdnId}/calllogs`;
+    const text = JSON.stringify(body);
+    const headers = signRequest({
+      ak: this.options.ak,
+      sk: this.options.sk,
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'application/json; charset=UTF-8' },
+      body: text,
+    });
+    let status: number;
+    let answer: unknown;
+    let retryAfter: string | string[] | undefined;
+    try {
+      const response = await request(url, { method: 'POST', headers, body: text, dispatcher: this.dispatcher, signal });
+      status = response.statusCode;
+      retryAfter = response.headers['retry-after'];
+      answer = await response.body.json();
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      throw new CalllogsTransportError(`cannot query ${this.endpoint}: ${describeTransportError(error)}`, { cause: error });
+    }
+    const result = answer as Partial<QueryResponseBody>;
+    if (status !== 200 || result.resultCode !== '0200000') {
+      const wait = Number(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+      throw new CalllogsApiError(status, String(result.resultCode ?? `0200${status}`), String(result.resultDesc ?? ''),
+        Number.isFinite(wait) ? wait : undefined);
+    }
+    return answer as QueryResponseBody;
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+}
+
+/** A one-line reason for a network or TLS failure. */
+export function describeTransportError(error: unknown): string {
+  const e = error as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const code = e.cause?.code ?? e.code;
+  const message = e.cause?.message ?? e.message ?? String(error);
+  if (code === 'ECONNREFUSED') return 'connection refused (is the server running?)';
+  if (code === 'ENOTFOUND') return 'host not found';
+  if (code && /CERT|SELF_SIGNED|TLS|SSL/.test(code)) return `TLS failure (${code}); pass the server's CA with --ca`;
+  return code ? `${code}: ${message}` : message;
+}

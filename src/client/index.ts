@@ -1,0 +1,6 @@
+/** The SDK for integrators: no server code is imported from here. */
+export { signRequest, type SignRequestInput } from './sign-request.js';
+export { CalllogsClient, type CalllogsClientOptions, type PageParams } from './calllogs-client.js';
+export { CalllogsApiError, CalllogsTransportError } from './errors.js';
+export type { QueryResponseBody, ErrorBody } from '../contract/response.js';
+export type { OpenapiLog } from '../contract/record.js';

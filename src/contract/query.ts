@@ -1,0 +1,116 @@
+import { fieldError } from './codes.js';
+import { parseWallTime, wallSecondsBetween, wallTimeToEpochMs, type WallTime } from './time.js';
+
+export const MAX_OFFSET = 2_147_483_647;
+export const MAX_LIMIT = 100;
+export const MAX_URL_LENGTH = 2048;
+export const MAX_BODY_FIELDS = 32;
+export const MAX_WINDOW_SECONDS = 7 * 24 * 3600;
+export const MIN_VDN = 1;
+export const MAX_VDN = 9999;
+
+/** `url` filter: an exact recorded path, or (with a trailing `*`) a path prefix. */
+export type UrlFilter = { kind: 'exact'; value: string } | { kind: 'prefix'; value: string };
+
+/** A calllogs query that passed every rule of contract.md §1. */
+export interface CalllogsQuery {
+  vdnId: number;
+  offset: number;
+  limit: number;
+  url: UrlFilter | undefined;
+  beginTime: WallTime;
+  endTime: WallTime;
+}
+
+/** Half-open interval of receive times, epoch milliseconds: `fromMs <= operTime < toMs`. */
+export interface TimeWindow {
+  fromMs: number;
+  toMs: number;
+}
+
+const FORBIDDEN_FIELDS = new Set(['__proto__', 'constructor', 'prototype']);
+const URL_BAD_CHARACTER = /[\p{Cc}\p{Cs}\s]/u;
+
+/** Reads the path's `vdnId`: a decimal integer from 1 to 9999. */
+export function parseVdnId(raw: string): number {
+  if (!/^[+-]?\d+$/.test(raw)) throw fieldError('WRONG_TYPE', 'vdnId', 'must be a decimal integer');
+  const value = Number(raw);
+  if (!(value >= MIN_VDN && value <= MAX_VDN)) {
+    throw fieldError('WRONG_VALUE', 'vdnId', `must be between ${MIN_VDN} and ${MAX_VDN}`);
+  }
+  return value;
+}
+
+/** Validates a parsed JSON body against contract.md §1, reporting the first broken rule in §2's order. */
+export function validateQueryBody(vdnId: number, body: unknown): CalllogsQuery {
+  const fields = checkBodyShape(body);
+  const offset = readInteger(fields, 'offset', 0, MAX_OFFSET);
+  const limit = readInteger(fields, 'limit', 1, MAX_LIMIT);
+  const url = readUrlFilter(fields.url);
+  const beginTime = readWallTime(fields, 'beginTime');
+  const endTime = readWallTime(fields, 'endTime');
+  const span = wallSecondsBetween(beginTime, endTime);
+  if (span < 0) throw fieldError('WRONG_COMBINATION', 'endTime', 'must not be before beginTime');
+  if (span > MAX_WINDOW_SECONDS) {
+    throw fieldError('WRONG_COMBINATION', 'endTime', 'must be at most 7 days after beginTime');
+  }
+  return { vdnId, offset, limit, url, beginTime, endTime };
+}
+
+/** The receive-time interval a query covers: inclusive at second precision on both ends. */
+export function queryWindow(query: Pick<CalllogsQuery, 'beginTime' | 'endTime'>, timeZone: string): TimeWindow {
+  return {
+    fromMs: wallTimeToEpochMs(query.beginTime, timeZone),
+    toMs: wallTimeToEpochMs(query.endTime, timeZone) + 1000,
+  };
+}
+
+function checkBodyShape(body: unknown): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw fieldError('WRONG_TYPE', 'body', 'must be a JSON object');
+  }
+  const keys = Object.keys(body);
+  if (keys.length > MAX_BODY_FIELDS) {
+    throw fieldError('TOO_MANY_PARAMETERS', 'body', `must have at most ${MAX_BODY_FIELDS} fields`);
+  }
+  const forbidden = keys.find((k) => FORBIDDEN_FIELDS.has(k));
+  if (forbidden !== undefined) throw fieldError('PARAMETER_ERROR', forbidden, 'field name is not allowed');
+  return body as Record<string, unknown>;
+}
+
+function isEmpty(value: unknown): boolean {
+  return value === undefined || value === null || value === '';
+}
+
+function readInteger(fields: Record<string, unknown>, name: string, min: number, max: number): number {
+  const value = fields[name];
+  if (isEmpty(value)) throw fieldError('EMPTY_PARAMETER', name, 'is required');
+  if (typeof value !== 'number' || Number.isNaN(value)) throw fieldError('WRONG_TYPE', name, 'must be an integer');
+  if (Number.isFinite(value) && !Number.isInteger(value)) throw fieldError('WRONG_TYPE', name, 'must be an integer');
+  if (!(value >= min && value <= max)) throw fieldError('WRONG_VALUE', name, `must be between ${min} and ${max}`);
+  return value;
+}
+
+function readUrlFilter(value: unknown): UrlFilter | undefined {
+  if (isEmpty(value)) return undefined;
+  if (typeof value !== 'string') throw fieldError('WRONG_TYPE', 'url', 'must be a string');
+  if (value.length > MAX_URL_LENGTH && [...value].length > MAX_URL_LENGTH) {
+    throw fieldError('TOO_LONG', 'url', `must be at most ${MAX_URL_LENGTH} characters`);
+  }
+  if (URL_BAD_CHARACTER.test(value)) {
+    throw fieldError('INVALID_CHARACTERS', 'url', 'must not contain whitespace or control characters');
+  }
+  return value.endsWith('*') ? { kind: 'prefix', value: value.slice(0, -1) } : { kind: 'exact', value };
+}
+
+function readWallTime(fields: Record<string, unknown>, name: string): WallTime {
+  const value = fields[name];
+  if (isEmpty(value)) throw fieldError('EMPTY_PARAMETER', name, 'is required');
+  if (typeof value !== 'string') throw fieldError('WRONG_TYPE', name, 'must be a string');
+  if ([...value].length !== 19) {
+    throw fieldError('LENGTH_OUT_OF_RANGE', name, 'must be 19 characters long (yyyy-MM-dd HH:mm:ss)');
+  }
+  const wall = parseWallTime(value);
+  if (!wall) throw fieldError('CONVERSION_ERROR', name, 'must be a real time in the format yyyy-MM-dd HH:mm:ss');
+  return wall;
+}

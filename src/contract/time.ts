@@ -1,0 +1,65 @@
+import { Temporal } from 'temporal-polyfill';
+
+/** A `yyyy-MM-dd HH:mm:ss` wall-clock time, already checked to be a real calendar time. */
+export type WallTime = Temporal.PlainDateTime;
+
+const WALL_TIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
+
+/** Parses `yyyy-MM-dd HH:mm:ss`; `undefined` when the text is not that format or not a real time. */
+export function parseWallTime(text: string): WallTime | undefined {
+  const m = WALL_TIME.exec(text);
+  if (!m) return undefined;
+  const [, year, month, day, hour, minute, second] = m.map(Number) as number[];
+  try {
+    return Temporal.PlainDateTime.from(
+      { year: year!, month: month!, day: day!, hour: hour!, minute: minute!, second: second! },
+      { overflow: 'reject' },
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The instant a wall time denotes in `zone`. A time skipped by a DST change moves forward by the
+ * gap and a repeated one takes the earlier offset, as java.time does (Temporal's 'compatible').
+ */
+export function wallTimeToEpochMs(wall: WallTime, zone: string): number {
+  return wall.toZonedDateTime(zone, { disambiguation: 'compatible' }).epochMilliseconds;
+}
+
+/** Seconds from `a` to `b` on the wall clock (a DST change inside the window does not count). */
+export function wallSecondsBetween(a: WallTime, b: WallTime): number {
+  return a.until(b, { largestUnit: 'second' }).seconds;
+}
+
+/** Renders an instant as the contract's `operTime`: UTC, `yyyy-MM-ddTHH:mm:ss.SSS+00:00`. */
+export function formatOperTime(epochMs: number): string {
+  return new Date(epochMs).toISOString().replace('Z', '+00:00');
+}
+
+/**
+ * Parses an ISO-8601 instant with an explicit offset (`2022-08-19T14:18:31.000+00:00`, `...Z`) to
+ * epoch milliseconds; `undefined` when it is not one.
+ */
+export function parseInstant(text: string): number | undefined {
+  try {
+    return Temporal.Instant.from(text).epochMilliseconds;
+  } catch {
+    return undefined;
+  }
+}
+
+export function isValidTimeZone(zone: string): boolean {
+  try {
+    Temporal.Now.zonedDateTimeISO(zone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The process's own IANA zone, the default for reading `beginTime` / `endTime`. */
+export function processTimeZone(): string {
+  return Temporal.Now.timeZoneId();
+}

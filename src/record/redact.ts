@@ -1,0 +1,67 @@
+/**
+ * Masking of sensitive values in a recorded `request`. Field names are compared lower-cased with
+ * `_` and `-` removed, so `server_pwd`, `serverPwd` and `SERVER-PWD` are one name.
+ */
+export interface RedactionRules {
+  /** Fields whose whole value is replaced. */
+  secretFields: string[];
+  /** Fields holding phone numbers: only the first 3 and last 4 digits are kept. */
+  phoneFields: string[];
+}
+
+export const DEFAULT_REDACTION: RedactionRules = {
+  secretFields: [
+    'password', 'passwd', 'pwd', 'serverpwd', 'sk', 'secret', 'secretkey', 'token', 'accesstoken',
+    'refreshtoken', 'authorization', 'apikey', 'privatekey', 'credential', 'credentials',
+  ],
+  phoneFields: ['calledno', 'callerno', 'calleeno', 'phone', 'phoneno', 'phonenumber', 'mobile', 'mobileno', 'telephone', 'callno', 'callnos'],
+};
+
+export const SECRET_MASK = '******';
+/** Deeper values are not recorded: it bounds the work and keeps serialization off deep recursion. */
+export const MAX_DEPTH = 32;
+export const TOO_DEEP = '[nested too deep]';
+
+export type Redactor = (value: unknown) => unknown;
+
+function normalizeName(name: string): string {
+  return name.toLowerCase().replace(/[_-]/g, '');
+}
+
+/** `13812341234` → `138****1234`; shorter numbers are masked whole. */
+export function maskPhone(value: string): string {
+  const digits = value.replace(/\D/g, '').length;
+  if (digits < 8) return value.replace(/\d/g, '*');
+  let seen = 0;
+  return value.replace(/\d/g, (d) => {
+    seen += 1;
+    return seen <= 3 || seen > digits - 4 ? d : '*';
+  });
+}
+
+export function createRedactor(rules: RedactionRules = DEFAULT_REDACTION): Redactor {
+  const secret = new Set(rules.secretFields.map(normalizeName));
+  const phone = new Set(rules.phoneFields.map(normalizeName));
+
+  const maskPhones = (value: unknown, depth: number): unknown => {
+    if (typeof value === 'string' || typeof value === 'number') return maskPhone(String(value));
+    if (Array.isArray(value) && depth < MAX_DEPTH) return value.map((v) => maskPhones(v, depth + 1));
+    return walk(value, depth);
+  };
+
+  const walk = (value: unknown, depth: number): unknown => {
+    if (typeof value !== 'object' || value === null) return value;
+    if (depth >= MAX_DEPTH) return TOO_DEEP;
+    if (Array.isArray(value)) return value.map((v) => walk(v, depth + 1));
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      const name = normalizeName(k);
+      if (secret.has(name)) out[k] = SECRET_MASK;
+      else if (phone.has(name)) out[k] = maskPhones(v, depth + 1);
+      else out[k] = walk(v, depth + 1);
+    }
+    return out;
+  };
+
+  return (value) => walk(value, 0);
+}

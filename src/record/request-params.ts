@@ -1,0 +1,53 @@
+import type { Redactor } from './redact.js';
+
+/** The recorded `request` is capped at this many UTF-8 bytes (contract.md §3). */
+export const MAX_REQUEST_BYTES = 64 * 1024;
+
+export interface RequestInput {
+  /** Path parameters by catalog name; `vdnId` is recorded as a number when it is one. */
+  pathParams: Record<string, string>;
+  /** The raw query string, without `?`. */
+  query: string;
+  /**
+   * The body: a parsed JSON value, or the raw text when it is not JSON (recorded under `body` so an
+   * integrator can see what was actually sent), or undefined when there was none.
+   */
+  body: unknown;
+}
+
+/**
+ * Serializes a call's input parameters as the `request` JSON string: path parameters, query
+ * parameters and the fields of a JSON object body, masked by `redact` and capped in size.
+ */
+export function describeRequest(input: RequestInput, redact: Redactor): string {
+  const params: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(input.pathParams)) {
+    params[name] = name === 'vdnId' && /^\d{1,4}$/.test(value) ? Number(value) : value;
+  }
+  for (const [name, value] of new URLSearchParams(input.query)) {
+    const previous = params[name];
+    params[name] = previous === undefined ? value : Array.isArray(previous) ? [...previous, value] : [previous, value];
+  }
+  const body = input.body;
+  if (typeof body === 'object' && body !== null && !Array.isArray(body)) Object.assign(params, body);
+  else if (body !== undefined) params.body = body;
+  return capRequest(JSON.stringify(redact(params)));
+}
+
+/**
+ * Keeps `request` within MAX_REQUEST_BYTES. A longer one is replaced by a marked object that keeps
+ * the serialized text's first bytes and states its original size, so the field stays valid JSON.
+ */
+export function capRequest(serialized: string): string {
+  const bytes = Buffer.byteLength(serialized, 'utf8');
+  if (bytes <= MAX_REQUEST_BYTES) return serialized;
+  const encoded = Buffer.from(serialized, 'utf8');
+  let keep = MAX_REQUEST_BYTES - 1024;
+  for (;;) {
+    // Decoding a cut buffer turns a split character into U+FFFD; drop it.
+    const prefix = encoded.subarray(0, keep).toString('utf8').replace(/\uFFFD$/, '');
+    const marked = JSON.stringify({ truncated: true, originalBytes: bytes, prefix });
+    if (Buffer.byteLength(marked, 'utf8') <= MAX_REQUEST_BYTES) return marked;
+    keep = Math.floor(keep / 2);
+  }
+}

@@ -1,0 +1,34 @@
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { KeyStore } from '../auth/key-store.js';
+
+export interface Credentials {
+  ak: string;
+  sk: string;
+  endpoint?: string;
+}
+
+/** The credentials file that sits beside a SQLite database. */
+export function credentialsPathFor(db: string): string {
+  return join(dirname(db), 'credentials.json');
+}
+
+export function writeCredentials(path: string, credentials: Credentials): void {
+  writeFileSync(path, JSON.stringify(credentials, null, 2) + '\n', { mode: 0o600 });
+}
+
+/**
+ * On a first start (no keys at all) creates one all-VDN key so a newcomer can sign a request at
+ * once, and writes it to a mode-0600 credentials file beside the database.
+ */
+export async function bootstrapKey(
+  keys: KeyStore,
+  db: string,
+  endpoint: string,
+): Promise<{ ak: string; sk: string; file: string } | undefined> {
+  if ((await keys.count()) > 0) return undefined;
+  const key = await keys.create({ vdns: 'all', label: 'created on first start' });
+  const file = credentialsPathFor(db);
+  writeCredentials(file, { ak: key.ak, sk: key.sk, endpoint });
+  return { ak: key.ak, sk: key.sk, file };
+}

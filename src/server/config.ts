@@ -1,0 +1,48 @@
+import { DEFAULT_SKEW_MS } from '../auth/verify.js';
+import { processTimeZone } from '../contract/time.js';
+import { DEFAULT_WRITER_OPTIONS, type WriterOptions } from '../record/writer.js';
+
+export interface TlsFiles {
+  cert: string;
+  key: string;
+}
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** SQLite file path. */
+  db: string;
+  /** IANA zone in which `beginTime` / `endTime` are read. */
+  timeZone: string;
+  tls: TlsFiles | undefined;
+  skewMs: number;
+  /** Largest accepted request body, bytes. */
+  bodyLimit: number;
+  /** Requests per second allowed per access key; 0 turns limiting off. */
+  rateLimit: number;
+  /** Encrypts SKs at rest when set. */
+  masterKey: string | undefined;
+  logLevel: string;
+  /** Read the client address from X-Forwarded-For (only behind a trusted proxy). */
+  trustProxy: boolean;
+  writer: WriterOptions;
+}
+
+export const DEFAULT_DB = './data/calllogs.db';
+
+export function defaultConfig(): ServerConfig {
+  return {
+    host: '127.0.0.1',
+    port: 8080,
+    db: DEFAULT_DB,
+    timeZone: processTimeZone(),
+    tls: undefined,
+    skewMs: DEFAULT_SKEW_MS,
+    bodyLimit: 1024 * 1024,
+    rateLimit: 0,
+    masterKey: undefined,
+    logLevel: 'info',
+    trustProxy: false,
+    writer: DEFAULT_WRITER_OPTIONS,
+  };
+}

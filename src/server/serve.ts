@@ -1,0 +1,53 @@
+import type { FastifyInstance } from 'fastify';
+import { KeyStore } from '../auth/key-store.js';
+import { createIdGenerator } from '../record/ids.js';
+import { createRedactor } from '../record/redact.js';
+import { RecordWriter } from '../record/writer.js';
+import { openStore } from '../store/open.js';
+import type { LogStore } from '../store/types.js';
+import { buildApp } from './app.js';
+import { bootstrapKey } from './bootstrap-key.js';
+import type { ServerConfig } from './config.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  store: LogStore;
+  writer: RecordWriter;
+  /** `http(s)://host:port` the server listens on. */
+  endpoint: string;
+  /** The key created on a first start, if this start created one. */
+  bootstrapped: { ak: string; sk: string; file: string } | undefined;
+  /** Stops accepting, finishes in-flight requests, writes every queued record, closes the store. */
+  close(): Promise<void>;
+}
+
+export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  const store = await openStore(config.db);
+  const keys = new KeyStore(store.keys, config.masterKey);
+  let app: FastifyInstance | undefined;
+  const writer = new RecordWriter(store, {
+    ...config.writer,
+    onError: (error, attempt) =>
+      app?.log.warn({ errType: (error as Error).name, errMessage: (error as Error).message, attempt }, 'record batch failed, retrying'),
+  });
+  app = await buildApp({ config, store, keys, writer, ids: createIdGenerator(), redact: createRedactor() });
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const endpoint = `${config.tls ? 'https' : 'http'}://${host}:${port}`;
+  const bootstrapped = await bootstrapKey(keys, config.db, endpoint);
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      await app.close();
+      try {
+        await writer.close();
+      } finally {
+        await store.close();
+      }
+    })());
+
+  return { app, store, writer, endpoint, bootstrapped, close };
+}

@@ -1,0 +1,87 @@
+import type { CallRecord } from '../contract/record.js';
+import type { TimeWindow, UrlFilter } from '../contract/query.js';
+
+/** One page of a calllogs query and the number of records in the whole window. */
+export interface QueryPage {
+  count: number;
+  records: CallRecord[];
+}
+
+export interface StoreQuery extends TimeWindow {
+  vdnId: number;
+  url: UrlFilter | undefined;
+  offset: number;
+  limit: number;
+}
+
+/** What `scan` reads: every record, or those of one VDN (`null`: calls naming no VDN), in a window. */
+export interface ScanFilter {
+  vdnId?: number | null;
+  fromMs?: number;
+  toMs?: number;
+}
+
+/** An access key as stored: `sk` is sealed when the store was written with a master key. */
+export interface StoredKey {
+  ak: string;
+  sk: string;
+  vdns: number[] | 'all';
+  label: string;
+  disabled: boolean;
+  createdAt: number;
+}
+
+export interface KeyRepository {
+  /** Throws `DuplicateKeyError` when the AK exists. */
+  insert(key: StoredKey): Promise<void>;
+  get(ak: string): Promise<StoredKey | undefined>;
+  list(): Promise<StoredKey[]>;
+  /** `false` when there is no such key. */
+  setDisabled(ak: string, disabled: boolean): Promise<boolean>;
+  delete(ak: string): Promise<boolean>;
+  count(): Promise<number>;
+}
+
+/** A single transaction that loads many records: all of them, or none. */
+export interface ImportSession {
+  /** Throws `ImportRowError` naming the record (by its index in `records`) that cannot be stored. */
+  add(records: CallRecord[]): Promise<void>;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+}
+
+export interface LogStore {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Writes the records in one transaction. */
+  insertBatch(records: CallRecord[]): Promise<void>;
+  /** Newest first (`operTime` desc, `id` desc), with the count of the whole window. */
+  query(query: StoreQuery): Promise<QueryPage>;
+  /** Every matching record, oldest first within each VDN, VDNs in ascending order (no VDN first). */
+  scan(filter: ScanFilter): AsyncIterable<CallRecord>;
+  beginImport(): Promise<ImportSession>;
+  countRecords(): Promise<number>;
+  readonly keys: KeyRepository;
+  /** Throws when the store cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class DuplicateKeyError extends Error {
+  constructor(ak: string) {
+    super(`access key ${ak} already exists`);
+    this.name = 'DuplicateKeyError';
+  }
+}
+
+export class ImportRowError extends Error {
+  constructor(
+    readonly index: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ImportRowError';
+  }
+}
+
+/** Stored VDN of a call that names none (VDNs are 1..9999). */
+export const NO_VDN = 0;
