@@ -35,6 +35,8 @@ export class RecordWriter {
   private running: Promise<void> | undefined;
   private spaceWaiters: (() => void)[] = [];
   private closing = false;
+  /** Consecutive failed batches, for the backoff. */
+  private failures = 0;
   written = 0;
 
   constructor(
@@ -96,20 +98,19 @@ export class RecordWriter {
   }
 
   private async drain(): Promise<void> {
-    let attempt = 0;
     while (this.queue.length > 0) {
       const batch = this.queue.slice(0, this.options.maxBatch);
       const started = performance.now();
       try {
         await this.store.insertBatch(batch);
       } catch (error) {
-        attempt += 1;
-        this.options.onError?.(error, attempt);
-        await new Promise((r) => setTimeout(r, Math.min(MAX_BACKOFF_MS, 25 * 2 ** attempt)));
+        this.failures += 1;
+        this.options.onError?.(error, this.failures);
+        await new Promise((r) => setTimeout(r, Math.min(MAX_BACKOFF_MS, 25 * 2 ** this.failures)));
         if (this.closing) return;
         continue;
       }
-      attempt = 0;
+      this.failures = 0;
       this.queue.splice(0, batch.length);
       this.written += batch.length;
       this.options.onBatch?.(batch.length, performance.now() - started);

@@ -1,0 +1,143 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { CallRecord } from '../../src/contract/record.js';
+import { matchRoute, vdnOfPath } from '../../src/record/catalog.js';
+import { createIdGenerator } from '../../src/record/ids.js';
+import { createRedactor, maskPhone, SECRET_MASK, TOO_DEEP } from '../../src/record/redact.js';
+import { capRequest, describeRequest, MAX_REQUEST_BYTES } from '../../src/record/request-params.js';
+import { RecordWriter } from '../../src/record/writer.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { LogStore } from '../../src/store/types.js';
+import { makeRecord } from '../helpers/records.js';
+import { tempDir } from '../helpers/tmp.js';
+
+describe('ids', () => {
+  it('are 30 digits led by the epoch milliseconds and increase within a process', () => {
+    const next = createIdGenerator();
+    const ids = [next(1660889911090), next(1660889911090), next(1660889911091), next(1660889911000)];
+    for (const id of ids) expect(id).toMatch(/^\d{30}$/);
+    expect(ids[0]!.slice(0, 13)).toBe('1660889911090');
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(4);
+  });
+  it('differ between generators (instances) stamping the same millisecond', () => {
+    const a = createIdGenerator();
+    const b = createIdGenerator();
+    expect(a(1)).not.toBe(b(1));
+  });
+});
+
+describe('route catalog', () => {
+  it('names path parameters as the vendor does and finds the VDN', () => {
+    expect(matchRoute('/rest/isales/v1/openapi/campaigns/2/456/queryObsResultDetail').params).toEqual({ vdnId: '2', defId: '456' });
+    expect(matchRoute('/rest/isales/v1/openapi/campaigns/2/calllogs').route?.name).toBe('queryCalllogs');
+    expect(matchRoute('/rest/isales/v1/openapi/campaigns/2/callNoType/query').route?.name).toBe('queryCallNoType');
+    expect(matchRoute('/rest/isales/v1/openapi/unknown').route).toBeUndefined();
+    expect(vdnOfPath('/rest/isales/v1/openapi/campaigns/17/x')).toBe(17);
+    expect(vdnOfPath('/rest/isales/v1/openapi/campaigns/abc/calllogs')).toBeNull();
+    expect(vdnOfPath('/rest/isales/v1/openapi/campaigns/10000/calllogs')).toBeNull();
+    expect(vdnOfPath('/rest/isales/v1/openapi/obs/business/tasks')).toBeNull();
+  });
+});
+
+describe('redaction', () => {
+  const redact = createRedactor();
+  it('replaces secrets whole and keeps 3 + 4 digits of phone numbers', () => {
+    expect(redact({ password: 'p', serverPwd: 'x', sk: 's', SECRET: 1, access_token: 't', calledNo: '13812341234', callerNo: 13812341234,
+      callnos: ['13812341234', '+86 138 1234 1234'], name: 'ok' })).toEqual({
+      password: SECRET_MASK, serverPwd: SECRET_MASK, sk: SECRET_MASK, SECRET: SECRET_MASK, access_token: SECRET_MASK,
+      calledNo: '138****1234', callerNo: '138****1234', callnos: ['138****1234', '+86 1** **** 1234'], name: 'ok',
+    });
+    expect(redact({ nested: [{ phone: '1234567' }, { token: { a: 1 } }] })).toEqual({ nested: [{ phone: '*******' }, { token: SECRET_MASK }] });
+    expect(maskPhone('13812341234')).toBe('138****1234');
+  });
+  it('cuts values nested deeper than the limit', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    const out = JSON.stringify(redact({ deep }));
+    expect(out).toContain(TOO_DEEP);
+  });
+});
+
+describe('describeRequest', () => {
+  const redact = createRedactor();
+  it('merges path parameters, query parameters and body fields', () => {
+    expect(describeRequest({ pathParams: { vdnId: '2', defId: '456' }, query: 'a=1&a=2&b=x%20y', body: { limit: 10, password: 'p' } }, redact))
+      .toBe('{"vdnId":2,"defId":"456","a":["1","2"],"b":"x y","limit":10,"password":"******"}');
+    expect(describeRequest({ pathParams: { vdnId: 'abc' }, query: '', body: 'not json' }, redact)).toBe('{"vdnId":"abc","body":"not json"}');
+  });
+  it('caps the result at 64 KiB and marks it, keeping it valid JSON', () => {
+    const big = describeRequest({ pathParams: {}, query: '', body: { text: '"中'.repeat(40_000) } }, redact);
+    expect(Buffer.byteLength(big)).toBeLessThanOrEqual(MAX_REQUEST_BYTES);
+    const parsed = JSON.parse(big);
+    expect(parsed.truncated).toBe(true);
+    expect(parsed.originalBytes).toBeGreaterThan(MAX_REQUEST_BYTES);
+    expect(parsed.prefix.startsWith('{"text":"\\"中')).toBe(true);
+    expect(capRequest('{"a":1}')).toBe('{"a":1}');
+  });
+});
+
+/** A store whose writes fail a given number of times first. */
+function flaky(store: LogStore, failures: number): LogStore {
+  let left = failures;
+  return Object.assign(Object.create(store) as LogStore, {
+    insertBatch: async (records: CallRecord[]) => {
+      if (left-- > 0) throw new Error('disk hiccup');
+      return store.insertBatch(records);
+    },
+  });
+}
+
+describe('RecordWriter', () => {
+  const dir = tempDir();
+  const options = { maxQueue: 100, maxBatch: 25, flushIntervalMs: 50, closeTimeoutMs: 5000 };
+
+  it('writes within the flush interval, in batches of at most maxBatch', async () => {
+    const store = SqliteStore.open(join(dir, 'w1.db'));
+    const batches: number[] = [];
+    const writer = new RecordWriter(store, { ...options, onBatch: (n) => batches.push(n) });
+    writer.enqueue(makeRecord());
+    expect(await store.countRecords()).toBe(0);
+    await new Promise((r) => setTimeout(r, 120));
+    expect(await store.countRecords()).toBe(1);
+    for (let i = 0; i < 60; i++) writer.enqueue(makeRecord());
+    await writer.close();
+    expect(await store.countRecords()).toBe(61);
+    expect(Math.max(...batches)).toBeLessThanOrEqual(25);
+    await store.close();
+  });
+
+  it('retries a failing store and loses nothing', async () => {
+    const store = SqliteStore.open(join(dir, 'w2.db'));
+    const errors: number[] = [];
+    const writer = new RecordWriter(flaky(store, 3), { ...options, onError: (_e, attempt) => errors.push(attempt) });
+    for (let i = 0; i < 40; i++) writer.enqueue(makeRecord());
+    await writer.close();
+    expect(errors).toEqual([1, 2, 3]);
+    expect(await store.countRecords()).toBe(40);
+    await store.close();
+  });
+
+  it('holds new work back while the queue is full', async () => {
+    const store = SqliteStore.open(join(dir, 'w3.db'));
+    const writer = new RecordWriter(flaky(store, 2), { ...options, maxQueue: 10, maxBatch: 5 });
+    for (let i = 0; i < 10; i++) writer.enqueue(makeRecord());
+    expect(writer.isFull).toBe(true);
+    let admitted = false;
+    const waiting = writer.waitForSpace().then(() => (admitted = true));
+    expect(admitted).toBe(false);
+    await waiting;
+    expect(writer.depth).toBeLessThan(10);
+    await writer.close();
+    expect(await store.countRecords()).toBe(10);
+    await store.close();
+  });
+
+  it('gives up on close after the timeout, saying how many records were not written', async () => {
+    const store = SqliteStore.open(join(dir, 'w4.db'));
+    const writer = new RecordWriter(flaky(store, 1e9), { ...options, closeTimeoutMs: 300 });
+    writer.enqueue(makeRecord());
+    await expect(writer.close()).rejects.toThrow('1 records could not be written');
+    await store.close();
+  });
+});

@@ -1,0 +1,132 @@
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { CallRecord } from '../../src/contract/record.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { ImportRowError, type LogStore } from '../../src/store/types.js';
+import { prefixUpperBound } from '../../src/store/url-filter.js';
+import { makeRecord } from '../helpers/records.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const T0 = Date.UTC(2022, 7, 20);
+const URLS = ['/rest/isales/v1/openapi/campaigns/2', '/rest/isales/v1/openapi/campaigns/2/7/resume', '/rest/isales/v1/openapi/campaigns/2/calllogs',
+  '/rest/isales/v1/openapi/obs/business/tasks', '/rest/isales/v1/openapi/数据'];
+
+/** Reference answer: the naive filter and sort over everything stored. */
+function naive(all: CallRecord[], q: { vdnId: number; fromMs: number; toMs: number; url?: { kind: 'exact' | 'prefix'; value: string } }) {
+  return all
+    .filter((r) => r.vdnId === q.vdnId && r.operTime >= q.fromMs && r.operTime < q.toMs)
+    .filter((r) => !q.url || (q.url.kind === 'exact' ? r.url === q.url.value : r.url.startsWith(q.url.value)))
+    .sort((a, b) => b.operTime - a.operTime || (a.id < b.id ? 1 : -1));
+}
+
+describe('SqliteStore', () => {
+  const dir = tempDir();
+  let store: LogStore;
+  const all: CallRecord[] = [];
+
+  beforeAll(async () => {
+    store = SqliteStore.open(join(dir, 'store.db'));
+    // 600 records over 3 VDNs; many share a millisecond so the id order matters.
+    for (let i = 0; i < 600; i++) {
+      all.push(makeRecord({ operTime: T0 + Math.floor(i / 3) * 1000 + (i % 2), vdnId: [2, 3, null][i % 3]!, url: URLS[i % URLS.length]! }));
+    }
+    await store.insertBatch(all.slice(0, 300));
+    await store.insertBatch(all.slice(300));
+  });
+
+  it('pages through a window newest first, every record exactly once', async () => {
+    const window = { vdnId: 2, fromMs: T0, toMs: T0 + 3600_000, url: undefined };
+    const expected = naive(all, window).map((r) => r.id);
+    const seen: string[] = [];
+    for (let offset = 0; ; offset += 7) {
+      const page = await store.query({ ...window, offset, limit: 7 });
+      expect(page.count).toBe(expected.length);
+      if (page.records.length === 0) break;
+      seen.push(...page.records.map((r) => r.id));
+    }
+    expect(seen).toEqual(expected);
+    expect(new Set(seen).size).toBe(200);
+  });
+
+  it('answers a page past the end with no records and the real count', async () => {
+    const page = await store.query({ vdnId: 2, fromMs: T0, toMs: T0 + 3600_000, url: undefined, offset: 10_000, limit: 10 });
+    expect(page).toEqual({ count: 200, records: [] });
+  });
+
+  it('filters on the window edges exactly', async () => {
+    const q = { vdnId: 3, fromMs: T0 + 10_000, toMs: T0 + 20_000, url: undefined };
+    const page = await store.query({ ...q, offset: 0, limit: 100 });
+    expect(page.records.map((r) => r.id)).toEqual(naive(all, q).map((r) => r.id));
+    expect(page.records.every((r) => r.operTime >= q.fromMs && r.operTime < q.toMs)).toBe(true);
+  });
+
+  it('matches url exactly, or by prefix with a trailing *', async () => {
+    const base = { vdnId: 2, fromMs: T0, toMs: T0 + 3600_000, offset: 0, limit: 100 };
+    for (const url of [
+      { kind: 'exact' as const, value: URLS[1]! },
+      { kind: 'exact' as const, value: '/rest/isales/v1/openapi/campaigns' },
+      { kind: 'prefix' as const, value: '/rest/isales/v1/openapi/campaigns/2' },
+      { kind: 'prefix' as const, value: '/rest/isales/v1/openapi/campaigns/2/' },
+      { kind: 'prefix' as const, value: '/rest/isales/v1/openapi/数' },
+      { kind: 'prefix' as const, value: '' },
+    ]) {
+      const page = await store.query({ ...base, url });
+      const expected = naive(all, { ...base, url });
+      expect(page.count, JSON.stringify(url)).toBe(expected.length);
+      expect(page.records.map((r) => r.id)).toEqual(expected.slice(0, 100).map((r) => r.id));
+    }
+  });
+
+  it('keeps every field of a record', async () => {
+    const page = await store.query({ vdnId: 2, fromMs: all[0]!.operTime, toMs: all[0]!.operTime + 1, url: undefined, offset: 0, limit: 1 });
+    expect(page.records[0]).toEqual(all[0]);
+  });
+
+  it('scans records of one VDN, of no VDN, or all of them, oldest first', async () => {
+    const ids = async (filter: Parameters<LogStore['scan']>[0]) => {
+      const out: CallRecord[] = [];
+      for await (const r of store.scan(filter)) out.push(r);
+      return out;
+    };
+    const none = await ids({ vdnId: null });
+    expect(none).toHaveLength(200);
+    expect(none.every((r) => r.vdnId === null)).toBe(true);
+    const everything = await ids({});
+    expect(everything).toHaveLength(600);
+    const windowed = await ids({ vdnId: 3, fromMs: T0 + 10_000, toMs: T0 + 20_000 });
+    expect(windowed.map((r) => r.id)).toEqual(naive(all, { vdnId: 3, fromMs: T0 + 10_000, toMs: T0 + 20_000 }).reverse().map((r) => r.id));
+  });
+
+  it('imports all or nothing', async () => {
+    const before = await store.countRecords();
+    const session = await store.beginImport();
+    await session.add([makeRecord({ operTime: T0 + 5 }), makeRecord({ operTime: T0 + 6 })]);
+    const duplicate = makeRecord({ id: all[0]!.id });
+    const err = await session.add([makeRecord(), duplicate]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ImportRowError);
+    expect((err as ImportRowError).index).toBe(1);
+    await session.rollback();
+    expect(await store.countRecords()).toBe(before);
+    const ok = await store.beginImport();
+    await ok.add([makeRecord({ operTime: T0 + 7 })]);
+    await ok.commit();
+    expect(await store.countRecords()).toBe(before + 1);
+  });
+
+  it('keeps data across a reopen', async () => {
+    const count = await store.countRecords();
+    await store.close();
+    store = SqliteStore.open(join(dir, 'store.db'));
+    expect(await store.countRecords()).toBe(count);
+  });
+});
+
+describe('prefixUpperBound', () => {
+  it('is the least string above every string with the prefix', () => {
+    expect(prefixUpperBound('/a/')).toBe('/a0');
+    expect(prefixUpperBound('')).toBeUndefined();
+    expect(prefixUpperBound('a\u{10FFFF}')).toBe('b');
+    expect(prefixUpperBound('\u{10FFFF}')).toBeUndefined();
+    expect(prefixUpperBound('a\ud7ff')).toBe('a\ue000');
+  });
+});
