@@ -12,7 +12,7 @@ export interface NewKey {
 /** A key as listed: everything but the SK. */
 export type KeySummary = Omit<StoredKey, 'sk'> & { encrypted: boolean };
 
-const CACHE_TTL_MS = 5000;
+export const DEFAULT_KEY_CACHE_MS = 5000;
 
 /**
  * Access keys over the store: creation (sealing the SK when a master key is set), listing without
@@ -25,6 +25,7 @@ export class KeyStore {
   constructor(
     private readonly repo: KeyRepository,
     private readonly masterKey: string | undefined,
+    private readonly cacheMs = DEFAULT_KEY_CACHE_MS,
   ) {}
 
   async create(spec: NewKey): Promise<ApiKey> {
@@ -50,7 +51,7 @@ export class KeyStore {
     const stored = await this.repo.get(ak);
     const key = stored && { ...stored, sk: openSecret(stored.sk, this.masterKey) };
     if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(ak, { key, expires: now + CACHE_TTL_MS });
+    this.cache.set(ak, { key, expires: now + this.cacheMs });
     return key;
   }
 

@@ -1,3 +1,4 @@
+import { DEFAULT_KEY_CACHE_MS } from '../auth/key-store.js';
 import { DEFAULT_SKEW_MS } from '../auth/verify.js';
 import { processTimeZone } from '../contract/time.js';
 import { DEFAULT_WRITER_OPTIONS, type WriterOptions } from '../record/writer.js';
@@ -20,6 +21,8 @@ export interface ServerConfig {
   bodyLimit: number;
   /** Requests per second allowed per access key; 0 turns limiting off. */
   rateLimit: number;
+  /** How long a key lookup is cached: a disabled or deleted key is refused within this time. */
+  keyCacheMs: number;
   /** Encrypts SKs at rest when set. */
   masterKey: string | undefined;
   logLevel: string;
@@ -40,6 +43,7 @@ export function defaultConfig(): ServerConfig {
     skewMs: DEFAULT_SKEW_MS,
     bodyLimit: 1024 * 1024,
     rateLimit: 0,
+    keyCacheMs: DEFAULT_KEY_CACHE_MS,
     masterKey: undefined,
     logLevel: 'info',
     trustProxy: false,

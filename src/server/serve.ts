@@ -23,7 +23,7 @@ export interface RunningServer {
 
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const store = await openStore(config.db);
-  const keys = new KeyStore(store.keys, config.masterKey);
+  const keys = new KeyStore(store.keys, config.masterKey, config.keyCacheMs);
   let app: FastifyInstance | undefined;
   const writer = new RecordWriter(store, {
     ...config.writer,

@@ -130,3 +130,20 @@ describe('prefixUpperBound', () => {
     expect(prefixUpperBound('a\ud7ff')).toBe('a\ue000');
   });
 });
+
+describe('SqliteStore availability', () => {
+  it('answers 503 (UNAVAILABLE) when another process holds the write lock past the busy timeout', async () => {
+    const path = join(tempDir(), 'locked.db');
+    const store = SqliteStore.open(path, { busyTimeoutMs: 100 });
+    const Database = (await import('better-sqlite3')).default;
+    const other = new Database(path);
+    other.exec('BEGIN IMMEDIATE');
+    const error = await store.insertBatch([makeRecord()]).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: '0200503', status: 503, retryAfter: 1 });
+    other.exec('ROLLBACK');
+    await store.insertBatch([makeRecord()]);
+    expect(await store.countRecords()).toBe(1);
+    other.close();
+    await store.close();
+  });
+});

@@ -120,12 +120,13 @@ export class SqliteStore implements LogStore {
     this.keys = new SqliteKeys(db);
   }
 
-  static open(path: string): SqliteStore {
+  /** `busyTimeoutMs`: how long to wait for another process's write lock before answering 503. */
+  static open(path: string, options: { busyTimeoutMs?: number } = {}): SqliteStore {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const db = new Database(path);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 5000');
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     migrate(db);
     return new SqliteStore(db);
   }
