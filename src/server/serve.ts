@@ -24,13 +24,13 @@ export interface RunningServer {
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const store = await openStore(config.db);
   const keys = new KeyStore(store.keys, config.masterKey, config.keyCacheMs);
-  let app: FastifyInstance | undefined;
+  // The writer only reports failures once records flow, which is after the app exists.
   const writer = new RecordWriter(store, {
     ...config.writer,
     onError: (error, attempt) =>
-      app?.log.warn({ errType: (error as Error).name, errMessage: (error as Error).message, attempt }, 'record batch failed, retrying'),
+      app.log.warn({ errType: (error as Error).name, errMessage: (error as Error).message, attempt }, 'record batch failed, retrying'),
   });
-  app = await buildApp({ config, store, keys, writer, ids: createIdGenerator(), redact: createRedactor() });
+  const app = await buildApp({ config, store, keys, writer, ids: createIdGenerator(), redact: createRedactor() });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -70,7 +70,7 @@ describe('C2 signature test vectors', () => {
     expect(a.authorization).toBe('auth-v2/globalaktest/2024-10-31T14:06:52Z/host/9be7eef7aacf1acf78a3f67f14f362b9f348f048d21943d45ce60b7c685a00bd');
     const c = signRequest({ ak: AK, sk: SK, method: 'GET', timestamp: new Date(TIMESTAMP),
       url: `http://${HOST}/rest/isales/v1/openapi/campaigns/1?status=0&deviceType=0&curPage=1&rowsPerPage=10&name=a b` });
-    expect(c.authorization.endsWith('/3bb0ce8c010a6f9cf5f114040659375c9a1681387e8cd17aa62798449a3f71c6')).toBe(true);
+    expect(c.authorization!.endsWith('/3bb0ce8c010a6f9cf5f114040659375c9a1681387e8cd17aa62798449a3f71c6')).toBe(true);
   });
 });
 
