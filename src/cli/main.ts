@@ -20,6 +20,7 @@ const program = new Command('calllogs')
 
 /** One line on stderr and a non-zero exit; stacks only for bugs, and only with CALLLOGS_DEBUG. */
 function fail(error: unknown): never {
+  // Commander has already printed the usage errors it raised while parsing.
   if (error instanceof CommanderError) process.exit(error.exitCode);
   const known = error instanceof CliError || error instanceof CalllogsApiError || error instanceof CalllogsTransportError;
   const message = error instanceof Error ? error.message : String(error);

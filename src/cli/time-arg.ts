@@ -1,5 +1,5 @@
-import { InvalidArgumentError } from 'commander';
 import { parseInstant, parseWallTime, wallTimeToEpochMs } from '../contract/time.js';
+import { CliError } from './cli-error.js';
 
 /**
  * A time on the command line: `yyyy-MM-dd HH:mm:ss` in `zone`, or an ISO-8601 instant with an
@@ -9,7 +9,7 @@ export function parseTimeArg(value: string, zone: string): number {
   const wall = parseWallTime(value);
   const ms = wall ? wallTimeToEpochMs(wall, zone) : parseInstant(value);
   if (ms === undefined) {
-    throw new InvalidArgumentError(`"${value}" is not a time: use "yyyy-MM-dd HH:mm:ss" or an ISO-8601 time with offset`);
+    throw new CliError(`"${value}" is not a time: use "yyyy-MM-dd HH:mm:ss" or an ISO-8601 time with offset`);
   }
   return Math.floor(ms / 1000) * 1000;
 }

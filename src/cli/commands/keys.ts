@@ -38,7 +38,7 @@ function createCommand(): Command {
     .addOption(dbOption())
     .addHelpText('after', '\nExamples:\n  $ calllogs keys create --vdn 2 --label "crm integration"\n  $ calllogs keys create --all-vdns --json')
     .action(async (options: CreateOptions, command: Command) => {
-      if (options.allVdns === (options.vdn.length > 0)) command.error('error: give --vdn N (one or more) or --all-vdns');
+      if (Boolean(options.allVdns) === options.vdn.length > 0) command.error('error: give --vdn N (one or more) or --all-vdns');
       await withStore(options.db, async (store) => {
         try {
           const key = await keyStoreOf(store).create({
