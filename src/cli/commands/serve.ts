@@ -68,13 +68,14 @@ Examples:
         masterKey: process.env.CALLLOGS_MASTER_KEY || undefined,
       };
       const server = await startServer(config);
-      process.stderr.write(`calllogs: listening on ${server.endpoint} (store: ${config.db}, time zone: ${config.timeZone})\n`);
+      let notice = `calllogs: listening on ${server.endpoint} (store: ${config.db}, time zone: ${config.timeZone})\n`;
       if (server.bootstrapped) {
         const { ak, sk, file } = server.bootstrapped;
         // The SK goes to a terminal only: a service's captured output ends up in logs.
         const shown = process.stderr.isTTY ? `\n  SK: ${sk}` : '';
-        process.stderr.write(`calllogs: no keys existed, created an all-VDN key\n  AK: ${ak}${shown}\n  credentials written to ${file} (mode 0600)\n`);
+        notice += `calllogs: no keys existed, created an all-VDN key\n  AK: ${ak}${shown}\n  credentials written to ${file} (mode 0600)\n`;
       }
+      process.stderr.write(notice);
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) process.exit(1);
