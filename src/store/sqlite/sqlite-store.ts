@@ -160,14 +160,18 @@ export class SqliteStore implements LogStore {
     const read = this.db.transaction(() => {
       const n = this.statement(`SELECT count(*) FROM records WHERE ${condition}`).pluck().get(params) as number;
       if (q.offset >= n) return { count: n, records: [] };
+      // A page in the older half is read from the oldest end (then reversed), so no page skips
+      // more than half of the window's index entries.
+      const end = Math.min(q.offset + q.limit, n);
+      const fromOldest = q.offset > n - end;
+      const order = fromOldest ? 'oper_time ASC, id ASC' : 'oper_time DESC, id DESC';
       // The page's rowids come from the covering index; only those rows are then read.
-      const rows = this
-        .statement(
-          `SELECT * FROM records WHERE rowid IN (
-             SELECT rowid FROM records WHERE ${condition} ORDER BY oper_time DESC, id DESC LIMIT @limit OFFSET @offset)
-           ORDER BY oper_time DESC, id DESC`,
-        )
-        .all(params) as RecordRow[];
+      const rows = this.statement(
+        `SELECT * FROM records WHERE rowid IN (
+           SELECT rowid FROM records WHERE ${condition} ORDER BY ${order} LIMIT @limit OFFSET @offset)
+         ORDER BY ${order}`,
+      ).all({ ...params, ...(fromOldest ? { offset: n - end, limit: end - q.offset } : {}) }) as RecordRow[];
+      if (fromOldest) rows.reverse();
       return { count: n, records: rows.map(toRecord) };
     });
     try {
