@@ -1,15 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import type { StoredKey } from '../store/types.js';
 
-/** An access key as the verifier sees it: the SK in clear, its VDN scope and state. */
-export interface ApiKey {
-  ak: string;
-  sk: string;
-  /** The VDNs the key may act on; `'all'` for an all-VDN key. */
-  vdns: number[] | 'all';
-  label: string;
-  disabled: boolean;
-  createdAt: number;
-}
+/** An access key as the verifier sees it: the stored key with its SK opened. */
+export type ApiKey = StoredKey;
 
 /** May this key act on `vdnId`? Calls that name no VDN are reachable by all-VDN keys only. */
 export function canAccessVdn(key: Pick<ApiKey, 'vdns'>, vdnId: number | null): boolean {

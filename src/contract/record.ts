@@ -1,11 +1,10 @@
 import { parseInstant, formatOperTime } from './time.js';
 
-/** One recorded invocation, as the store keeps it (contract.md §3). */
-export interface CallRecord {
+/** The seed's `OpenapiLog`: the eight fields the query interface returns. */
+export interface OpenapiLog {
   /** 30 decimal digits: 13 of epoch milliseconds, 17 that make it unique. */
   id: string;
-  /** Receive time, epoch milliseconds. */
-  operTime: number;
+  operTime: string;
   url: string;
   /** JSON text of the input parameters, masked and capped. */
   request: string;
@@ -14,24 +13,18 @@ export interface CallRecord {
   httpStatus: number;
   /** HTTP method. */
   type: string;
+}
+
+/** One recorded invocation, as the store keeps it (contract.md §3). */
+export interface CallRecord extends Omit<OpenapiLog, 'operTime'> {
+  /** Receive time, epoch milliseconds. */
+  operTime: number;
   /** The VDN the call belongs to; `null` when the call names none. */
   vdnId: number | null;
   /** The caller's access key, when the call was authenticated. */
   ak: string | null;
   clientIp: string | null;
   durationMs: number | null;
-}
-
-/** The seed's `OpenapiLog`: the eight fields the query interface returns. */
-export interface OpenapiLog {
-  id: string;
-  operTime: string;
-  url: string;
-  request: string;
-  resultCode: string;
-  resultDesc: string;
-  httpStatus: number;
-  type: string;
 }
 
 /** A line of the NDJSON that `calllogs export` writes and `calllogs import` reads. */

@@ -25,6 +25,7 @@ export interface ScanFilter {
 export interface StoredKey {
   ak: string;
   sk: string;
+  /** The VDNs the key may act on; `'all'` for an all-VDN key. */
   vdns: number[] | 'all';
   label: string;
   disabled: boolean;
