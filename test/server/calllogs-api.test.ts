@@ -244,6 +244,14 @@ describe('calllogs interface over HTTP', () => {
       const text = await call(server.endpoint, calllogsPath(2), { key: server.key, body: JSON.stringify(queryBody()), headers: { 'content-type': 'text/plain' } });
       expect(text.status).toBe(415);
       expect(text.json.resultCode).toBe('0200415');
+      const { signRequest } = await import('../../src/client/sign-request.js');
+      const { request } = await import('undici');
+      const url = server.endpoint + calllogsPath(2);
+      const body = JSON.stringify(queryBody());
+      const none = await request(url, { method: 'POST', body, headers: signRequest({ ...server.key, method: 'POST', url, body }) });
+      expect(none.statusCode).toBe(415);
+      expect(await none.body.json()).toMatchObject({ resultCode: '0200415' });
+      expect(await lastRecord(server)).toMatchObject({ httpStatus: 415, resultCode: '0200415', ak: server.key.ak });
       const upper = await call(server.endpoint, calllogsPath(2), { key: server.key, body: queryBody(), headers: { 'content-type': 'APPLICATION/JSON;Charset=utf-8' } });
       expect(upper.status).toBe(200);
     });
