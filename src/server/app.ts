@@ -6,8 +6,9 @@ import type { Redactor } from '../record/redact.js';
 import type { RecordWriter } from '../record/writer.js';
 import type { LogStore } from '../store/types.js';
 import type { ServerConfig } from './config.js';
-import { calllogsPlugin } from './plugins/calllogs.js';
+import { calllogsMethodPlugin } from './plugins/calllogs.js';
 import { errorsPlugin } from './plugins/errors.js';
+import { openapiPlugin } from './plugins/openapi.js';
 import { recordingPlugin } from './plugins/recording.js';
 import './request-state.js';
 
@@ -46,7 +47,8 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
 
   await app.register(errorsPlugin, { bodyLimit: config.bodyLimit });
   await app.register(recordingPlugin, { writer: parts.writer, ids: parts.ids, redact: parts.redact });
-  await app.register(calllogsPlugin, {
+  await app.register(calllogsMethodPlugin);
+  await app.register(openapiPlugin, {
     store: parts.store,
     keys: parts.keys,
     timeZone: config.timeZone,

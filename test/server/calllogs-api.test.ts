@@ -215,7 +215,9 @@ describe('calllogs interface over HTTP', () => {
   });
 
   describe('other failures', () => {
-    it('404 for an unknown interface, recorded', async () => {
+    it('404 for an unknown interface once the caller is authenticated (401 before), recorded', async () => {
+      const anonymous = await call(server.endpoint, '/rest/isales/v1/openapi/campaigns/2/nothing/here', { method: 'GET' });
+      expect(anonymous.status).toBe(401);
       const answer = await call(server.endpoint, '/rest/isales/v1/openapi/campaigns/2/nothing/here?x=1', { key: server.key, body: { a: 1 } });
       expect(answer.status).toBe(404);
       expect(answer.json).toMatchObject({ resultCode: '0200404', returnCode: '0200404' });
