@@ -1,4 +1,4 @@
-import { parseInstant, parseWallTime, wallTimeToEpochMs } from '../contract/time.js';
+import { parseTimeInput } from '../contract/time.js';
 import { CliError } from './cli-error.js';
 
 /**
@@ -6,8 +6,7 @@ import { CliError } from './cli-error.js';
  * offset. Returns epoch milliseconds of the start of that second.
  */
 export function parseTimeArg(value: string, zone: string): number {
-  const wall = parseWallTime(value);
-  const ms = wall ? wallTimeToEpochMs(wall, zone) : parseInstant(value);
+  const ms = parseTimeInput(value, zone);
   if (ms === undefined) {
     throw new CliError(`"${value}" is not a time: use "yyyy-MM-dd HH:mm:ss" or an ISO-8601 time with offset`);
   }

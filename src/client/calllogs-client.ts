@@ -1,5 +1,9 @@
 import { Agent, request } from 'undici';
+import type { OpenapiLog } from '../contract/record.js';
 import type { QueryResponseBody } from '../contract/response.js';
+import { processTimeZone } from '../contract/time.js';
+import { iterateRecords, type RecordsParams } from './records.js';
+import { DEFAULT_RETRY, withRetry, type RetryOptions } from './retry.js';
 import { CalllogsApiError, CalllogsTransportError } from './errors.js';
 import { signRequest } from './sign-request.js';
 
@@ -10,6 +14,10 @@ export interface CalllogsClientOptions {
   sk: string;
   /** PEM CA bundle to trust, for servers with self-signed certificates. */
   ca?: string | Buffer;
+  /** The server's time zone (IANA), in which it reads beginTime/endTime; default: this process's zone. */
+  timeZone?: string;
+  /** Retries of `records()` on 429, 5xx and network failures. */
+  retry?: Partial<RetryOptions>;
 }
 
 export interface PageParams {
@@ -28,9 +36,23 @@ export class CalllogsClient {
   private readonly endpoint: string;
   private readonly dispatcher: Agent;
 
+  private readonly timeZone: string;
+  private readonly retry: RetryOptions;
+
   constructor(private readonly options: CalllogsClientOptions) {
     this.endpoint = options.endpoint.replace(/\/+$/, '');
     this.dispatcher = new Agent({ connect: options.ca ? { ca: options.ca } : {} });
+    this.timeZone = options.timeZone ?? processTimeZone();
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+  }
+
+  /**
+   * Every record of `[from, to]` (any length), newest first, each exactly once even while records
+   * arrive; pages are retried on 429 / 5xx / network failures, honouring `Retry-After`.
+   */
+  records(params: RecordsParams): AsyncGenerator<OpenapiLog> {
+    const fetchPage = (page: PageParams) => withRetry(() => this.page(page, params.signal), this.retry, params.signal);
+    return iterateRecords(fetchPage, params, this.timeZone);
   }
 
   /** One raw call of the interface; throws `CalllogsApiError` for an error answer. */

@@ -16,13 +16,17 @@ export interface SignRequestInput {
   body?: string | Uint8Array;
   /** Signing time; defaults to now. */
   timestamp?: Date;
-  /** Header names to sign besides `host`; default: `content-type` and, with a body, `content-length`. */
+  /**
+   * Header names to sign besides `host`; default: `content-type` and `content-length` when they are
+   * among `headers`. Naming `content-length` here adds it (computed from the body) when absent.
+   */
   signedHeaders?: string[];
 }
 
 /**
- * Signs one request with the C2 scheme and returns the headers to send: those given, plus `host`,
- * `content-length` (with a body) and `Authorization`. Works for any C2-authenticated interface.
+ * Signs one request with the C2 scheme and returns the headers to send: those given, plus `host`
+ * and `authorization`. Works for any C2-authenticated interface, with undici or `fetch` (which
+ * sets `content-length` itself and refuses one given, hence it is not added by default).
  */
 export function signRequest(input: SignRequestInput): Record<string, string> {
   const url = new URL(input.url);
@@ -30,8 +34,10 @@ export function signRequest(input: SignRequestInput): Record<string, string> {
   for (const [name, value] of Object.entries(input.headers ?? {})) headers[name.toLowerCase()] = value;
   headers.host = url.host;
   const body = input.body ?? '';
-  if (input.body !== undefined) headers['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.length);
   const extra = input.signedHeaders ?? ['content-type', 'content-length'];
+  if (input.signedHeaders?.includes('content-length') && headers['content-length'] === undefined) {
+    headers['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.length);
+  }
   const signedHeaders = normalizeSignedHeaders(['host', ...extra.filter((h) => headers[h.toLowerCase()] !== undefined)]);
   const parts = { ak: input.ak, timestamp: formatSignatureTimestamp((input.timestamp ?? new Date()).getTime()), signedHeaders };
   const signature = computeSignature(input.sk, parts, {

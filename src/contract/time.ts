@@ -63,3 +63,27 @@ export function isValidTimeZone(zone: string): boolean {
 export function processTimeZone(): string {
   return Temporal.Now.timeZoneId();
 }
+
+/** The wall-clock second an instant falls in, in `zone`. */
+export function epochMsToWallTime(epochMs: number, zone: string): WallTime {
+  return Temporal.Instant.fromEpochMilliseconds(epochMs).toZonedDateTimeISO(zone).toPlainDateTime()
+    .with({ millisecond: 0, microsecond: 0, nanosecond: 0 });
+}
+
+/** `yyyy-MM-dd HH:mm:ss` */
+export function formatWallTime(wall: WallTime): string {
+  return wall.toString({ smallestUnit: 'second' }).replace('T', ' ');
+}
+
+/**
+ * A time given by a person or a program: `yyyy-MM-dd HH:mm:ss` read in `zone`, or an ISO-8601
+ * instant with an offset. Epoch milliseconds; `undefined` when it is neither.
+ */
+export function parseTimeInput(text: string, zone: string): number | undefined {
+  const wall = parseWallTime(text);
+  return wall ? wallTimeToEpochMs(wall, zone) : parseInstant(text);
+}
+
+export function compareWallTimes(a: WallTime, b: WallTime): number {
+  return Temporal.PlainDateTime.compare(a, b);
+}

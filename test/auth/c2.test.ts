@@ -72,6 +72,17 @@ describe('C2 signature test vectors', () => {
       url: `http://${HOST}/rest/isales/v1/openapi/campaigns/1?status=0&deviceType=0&curPage=1&rowsPerPage=10&name=a b` });
     expect(c.authorization!.endsWith('/3bb0ce8c010a6f9cf5f114040659375c9a1681387e8cd17aa62798449a3f71c6')).toBe(true);
   });
+
+  it('signRequest reproduces case B, adding the requested content-length from the body', () => {
+    const b = signRequest({ ak: AK, sk: SK, method: 'POST', url: `http://${HOST}/rest/cmsapp/v1/ping`, body: BODY, timestamp: new Date(TIMESTAMP),
+      headers: { 'Content-Type': 'application/json;charset=UTF-8' }, signedHeaders: ['content-type', 'content-length'] });
+    expect(b['content-length']).toBe('23');
+    expect(b.authorization).toBe('auth-v2/globalaktest/2024-10-31T14:06:52Z/content-length;content-type;host/' +
+      '9bdd821ec6d8d9f8edddb7b849e62fce02f1b0236ee3b3b341bf01d0946280b5');
+    const plain = signRequest({ ak: AK, sk: SK, method: 'POST', url: `http://${HOST}/x`, body: BODY, headers: { 'content-type': 'application/json' } });
+    expect(plain['content-length']).toBeUndefined();
+    expect(plain.authorization).toContain('/content-type;host/');
+  });
 });
 
 describe('norm', () => {
