@@ -2,11 +2,14 @@
 import { Command, CommanderError } from 'commander';
 import { CalllogsApiError, CalllogsTransportError } from '../client/errors.js';
 import { CliError } from './cli-error.js';
+import { configureCommand } from './commands/configure.js';
 import { exportCommand } from './commands/export.js';
 import { importCommand } from './commands/import.js';
 import { keysCommand } from './commands/keys.js';
 import { queryCommand } from './commands/query.js';
 import { serveCommand } from './commands/serve.js';
+import { signCommand } from './commands/sign.js';
+import { tailCommand } from './commands/tail.js';
 
 const program = new Command('calllogs')
   .description('isales-calllogs: records CC-iSales OpenAPI invocations and answers the calllogs query interface')
@@ -16,7 +19,10 @@ const program = new Command('calllogs')
   .addCommand(keysCommand())
   .addCommand(importCommand())
   .addCommand(exportCommand())
-  .addCommand(queryCommand());
+  .addCommand(queryCommand())
+  .addCommand(tailCommand())
+  .addCommand(signCommand())
+  .addCommand(configureCommand());
 
 /** One line on stderr and a non-zero exit; stacks only for bugs, and only with CALLLOGS_DEBUG. */
 function fail(error: unknown): never {

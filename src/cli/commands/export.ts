@@ -1,53 +1,101 @@
+import { Presets, SingleBar } from 'cli-progress';
 import { Command, Option } from 'commander';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { MAX_VDN, MIN_VDN } from '../../contract/query.js';
-import { toRecordLine } from '../../contract/record.js';
+import { toRecordLine, type RecordLine } from '../../contract/record.js';
 import { processTimeZone } from '../../contract/time.js';
 import { CliError } from '../cli-error.js';
-import { dbOption, parseInteger } from '../options.js';
+import { clientFor, withRemoteOptions, type RemoteOptions } from '../credentials.js';
+import { parseInteger } from '../options.js';
+import { writeRecords, type RecordFormat } from '../record-output.js';
 import { withStore } from '../store-command.js';
 import { parseTimeArg } from '../time-arg.js';
 
-interface ExportOptions {
-  db: string;
+interface ExportOptions extends RemoteOptions {
+  db?: string;
   vdn?: string;
   from?: string;
   to?: string;
-  tz: string;
+  url?: string;
+  tz?: string;
+  format: RecordFormat;
+  out?: string;
 }
 
 export function exportCommand(): Command {
-  return new Command('export')
-    .description('write stored records as NDJSON (the format import reads); no server needed')
-    .addOption(dbOption())
-    .option('--vdn <n|none>', 'only this VDN ("none": calls that name no VDN)')
-    .option('--from <time>', 'first second to include: "yyyy-MM-dd HH:mm:ss" (in --tz) or ISO-8601 with offset')
-    .option('--to <time>', 'last second to include, same formats')
-    .addOption(new Option('--tz <zone>', 'zone of --from/--to without offset').env('CALLLOGS_TZ').default(processTimeZone()))
+  const command = new Command('export')
+    .description('write records as NDJSON or CSV: from a server (signed, any range) or, with --db, straight from a store')
+    .option('--vdn <n|none>', 'VDN (required from a server; "none": calls that name no VDN, store only)')
+    .option('--from <time>', 'first second: "yyyy-MM-dd HH:mm:ss" (server zone, or --tz for a store) or ISO-8601 with offset')
+    .option('--to <time>', 'last second, same formats')
+    .option('--url <path>', 'from a server: only this interface path; a trailing * matches a prefix')
+    .addOption(new Option('--format <format>', 'output format').choices(['ndjson', 'csv']).default('ndjson'))
+    .option('--out <file>', 'write to a file instead of standard output')
+    .addOption(new Option('--db <path>', 'read this SQLite store directly instead of a server').env('CALLLOGS_DB'))
+    .addOption(new Option('--tz <zone>', 'with --db: zone of --from/--to without offset (default: this machine\'s)'));
+  return withRemoteOptions(command)
     .addHelpText('after', `
-Records come grouped by VDN (ascending, calls with no VDN first), oldest first within each.
+From a server, records come newest first; any range works (it is read in windows of under 7 days,
+100 records a call), with a progress bar when standard error is a terminal. From a store (--db),
+records come grouped by VDN, oldest first within each.
 
 Examples:
-  $ calllogs export > all.ndjson
-  $ calllogs export --vdn 2 --from "2022-08-01 00:00:00" --to "2022-08-31 23:59:59" --tz Asia/Shanghai`)
+  $ calllogs export --vdn 2 --from "2022-08-01 00:00:00" --to "2022-08-30 23:59:59" --format csv --out august.csv
+  $ calllogs export --profile prod --vdn 2 --from 2022-08-01T00:00:00+08:00 --to 2022-08-02T00:00:00+08:00 | jq .url
+  $ calllogs export --db ./data/calllogs.db --vdn none > unscoped.ndjson`)
     .action(async (options: ExportOptions) => {
-      const vdnId = options.vdn === undefined ? undefined : options.vdn === 'none' ? null : parseVdn(options.vdn);
-      const fromMs = options.from === undefined ? undefined : parseTimeArg(options.from, options.tz);
-      const toMs = options.to === undefined ? undefined : parseTimeArg(options.to, options.tz) + 1000;
-      await withStore(options.db, async (store) => {
-        async function* lines() {
-          for await (const record of store.scan({ vdnId, fromMs, toMs })) yield JSON.stringify(toRecordLine(record)) + '\n';
-        }
-        await pipeline(Readable.from(lines()), process.stdout, { end: false });
-      });
+      if (options.db) await exportFromStore(options, options.db);
+      else await exportFromServer(options);
     });
+}
+
+async function exportFromStore(options: ExportOptions, db: string): Promise<void> {
+  const zone = options.tz ?? processTimeZone();
+  const vdnId = options.vdn === undefined ? undefined : options.vdn === 'none' ? null : parseVdn(options.vdn);
+  const fromMs = options.from === undefined ? undefined : parseTimeArg(options.from, zone);
+  const toMs = options.to === undefined ? undefined : parseTimeArg(options.to, zone) + 1000;
+  if (options.url) throw new CliError('--url: filters a server export; a store export takes --vdn, --from and --to');
+  await withStore(db, async (store) => {
+    async function* lines(): AsyncGenerator<RecordLine> {
+      for await (const record of store.scan({ vdnId, fromMs, toMs })) yield toRecordLine(record);
+    }
+    await writeRecords(lines(), options.format, options.out);
+  });
+}
+
+async function exportFromServer(options: ExportOptions): Promise<void> {
+  if (options.vdn === undefined || options.from === undefined || options.to === undefined) {
+    throw new CliError('--vdn, --from and --to are required to export from a server (or pass --db to read a store)');
+  }
+  const vdnId = parseVdn(options.vdn);
+  const { client, timeZone } = clientFor(options);
+  const fromMs = parseTimeArg(options.from, timeZone);
+  const toMs = parseTimeArg(options.to, timeZone);
+  if (toMs < fromMs) throw new CliError('--to: must not be before --from');
+  const bar = process.stderr.isTTY
+    ? new SingleBar({ stream: process.stderr, format: 'exporting [{bar}] {percentage}% of the range | {records} records', hideCursor: true }, Presets.shades_classic)
+    : undefined;
+  bar?.start(100, 0, { records: 0 });
+  let count = 0;
+  async function* lines(): AsyncGenerator<RecordLine> {
+    for await (const log of client.records({ vdnId, from: new Date(fromMs), to: new Date(toMs), url: options.url })) {
+      count += 1;
+      if (count % 100 === 0) bar?.update(Math.floor((100 * (toMs - Date.parse(log.operTime))) / Math.max(1, toMs - fromMs)), { records: count });
+      yield { ...log, vdnId };
+    }
+  }
+  try {
+    await writeRecords(lines(), options.format, options.out);
+    bar?.update(100, { records: count });
+  } finally {
+    bar?.stop();
+    await client.close();
+  }
 }
 
 function parseVdn(value: string): number {
   try {
     return parseInteger(MIN_VDN, MAX_VDN)(value);
   } catch (error) {
-    throw new CliError(`--vdn: ${(error as Error).message} or "none"`);
+    throw new CliError(`--vdn: ${(error as Error).message}`);
   }
 }

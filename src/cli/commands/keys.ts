@@ -60,6 +60,7 @@ function listCommand(): Command {
     .description('list access keys (never their SKs)')
     .option('--json', 'print JSON')
     .addOption(dbOption())
+    .addHelpText('after', '\nExamples:\n  $ calllogs keys list\n  $ calllogs keys list --json --db /var/lib/calllogs/calllogs.db')
     .action(async (options: { json?: boolean; db: string }) => {
       await withStore(options.db, async (store) => {
         const keys = await keyStoreOf(store).list();
@@ -78,6 +79,7 @@ function changeCommand(name: 'disable' | 'enable' | 'delete', description: strin
     .description(description)
     .argument('<ak>', 'the access key')
     .addOption(dbOption())
+    .addHelpText('after', `\nExamples:\n  $ calllogs keys ${name} ak0123456789abcdef01234567`)
     .action(async (ak: string, options: { db: string }) => {
       await withStore(options.db, async (store) => {
         const keys = keyStoreOf(store);
