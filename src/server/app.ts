@@ -9,6 +9,7 @@ import type { ServerConfig } from './config.js';
 import { calllogsMethodPlugin } from './plugins/calllogs.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { openapiPlugin } from './plugins/openapi.js';
+import { openapiDocumentPlugin } from './plugins/openapi-document.js';
 import { recordingPlugin } from './plugins/recording.js';
 import './request-state.js';
 
@@ -47,6 +48,7 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
 
   await app.register(errorsPlugin, { bodyLimit: config.bodyLimit });
   await app.register(recordingPlugin, { writer: parts.writer, ids: parts.ids, redact: parts.redact });
+  await app.register(openapiDocumentPlugin);
   await app.register(calllogsMethodPlugin);
   await app.register(openapiPlugin, {
     store: parts.store,
