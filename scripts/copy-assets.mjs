@@ -1,4 +1,6 @@
 // Copies the non-TypeScript files the build needs (SQL migrations) next to the compiled code.
 import { cpSync } from 'node:fs';
 
-cpSync('src/store/sqlite/migrations', 'dist/store/sqlite/migrations', { recursive: true });
+for (const store of ['sqlite', 'postgres']) {
+  cpSync(`src/store/${store}/migrations`, `dist/store/${store}/migrations`, { recursive: true });
+}

@@ -1,10 +1,17 @@
 import type { LogStore } from './types.js';
+import { PostgresStore } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 
-/** Opens the store a `--db` value names: a file path (SQLite). */
-export async function openStore(db: string): Promise<LogStore> {
-  if (/^postgres(ql)?:\/\//i.test(db)) {
-    throw new Error('PostgreSQL stores are not supported yet: pass a SQLite file path to --db');
-  }
-  return SqliteStore.open(db);
+export interface OpenOptions {
+  /** PostgreSQL connections in the pool. */
+  poolSize?: number;
+}
+
+export function isPostgresUrl(db: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(db);
+}
+
+/** Opens the store a `--db` value names: a `postgres://` URL, else a SQLite file path. */
+export async function openStore(db: string, options: OpenOptions = {}): Promise<LogStore> {
+  return isPostgresUrl(db) ? PostgresStore.open(db, options) : SqliteStore.open(db);
 }

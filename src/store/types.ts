@@ -53,7 +53,10 @@ export interface ImportSession {
 
 export interface LogStore {
   readonly kind: 'sqlite' | 'postgres';
-  /** Writes the records in one transaction. */
+  /**
+   * Writes the records in one transaction. Idempotent: a record whose id is stored already is
+   * skipped, so a batch retried after an uncertain commit is written exactly once.
+   */
   insertBatch(records: CallRecord[]): Promise<void>;
   /** Newest first (`operTime` desc, `id` desc), with the count of the whole window. */
   query(query: StoreQuery): Promise<QueryPage>;
@@ -61,6 +64,13 @@ export interface LogStore {
   scan(filter: ScanFilter): AsyncIterable<CallRecord>;
   beginImport(): Promise<ImportSession>;
   countRecords(): Promise<number>;
+  /**
+   * Removes records received before `cutoffMs` without blocking queries or writes for long; returns
+   * how many records (SQLite) or whole days (PostgreSQL, which drops day partitions) went.
+   */
+  removeBefore(cutoffMs: number): Promise<number>;
+  /** Periodic upkeep (PostgreSQL: creates the coming days' partitions). */
+  maintain(nowMs: number): Promise<void>;
   readonly keys: KeyRepository;
   /** Throws when the store cannot be reached. */
   ping(): Promise<void>;

@@ -1,12 +1,14 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { CalllogsError } from '../../contract/codes.js';
 import type { CallRecord } from '../../contract/record.js';
+import { keysetScan, pagePlan, SCAN_PAGE, windowConditions } from '../query-plan.js';
+import { RECORD_COLUMNS, toKey, toRecord, toRow, vdnsColumn, type KeyRow, type RecordRow } from '../rows.js';
 import {
   DuplicateKeyError,
   ImportRowError,
-  NO_VDN,
   type ImportSession,
   type KeyRepository,
   type LogStore,
@@ -15,81 +17,12 @@ import {
   type StoredKey,
   type StoreQuery,
 } from '../types.js';
-import { urlRange } from '../url-filter.js';
 import { migrate } from './migrate.js';
 
-interface RecordRow {
-  id: string;
-  vdn: number;
-  oper_time: number;
-  url: string;
-  request: string;
-  result_code: string;
-  result_desc: string;
-  http_status: number;
-  type: string;
-  ak: string | null;
-  client_ip: string | null;
-  duration_ms: number | null;
-}
-
-interface KeyRow {
-  ak: string;
-  sk: string;
-  vdns: string;
-  label: string;
-  disabled: number;
-  created_at: number;
-}
-
-const SCAN_PAGE = 1000;
 // Errors that mean "the store cannot be used right now", answered 503 rather than 500.
 const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|READONLY|PROTOCOL|NOTADB)/;
-
-function toRecord(row: RecordRow): CallRecord {
-  return {
-    id: row.id,
-    operTime: row.oper_time,
-    url: row.url,
-    request: row.request,
-    resultCode: row.result_code,
-    resultDesc: row.result_desc,
-    httpStatus: row.http_status,
-    type: row.type,
-    vdnId: row.vdn === NO_VDN ? null : row.vdn,
-    ak: row.ak,
-    clientIp: row.client_ip,
-    durationMs: row.duration_ms,
-  };
-}
-
-function toRow(r: CallRecord): RecordRow {
-  return {
-    id: r.id,
-    vdn: r.vdnId ?? NO_VDN,
-    oper_time: r.operTime,
-    url: r.url,
-    request: r.request,
-    result_code: r.resultCode,
-    result_desc: r.resultDesc,
-    http_status: r.httpStatus,
-    type: r.type,
-    ak: r.ak,
-    client_ip: r.clientIp,
-    duration_ms: r.durationMs,
-  };
-}
-
-function toKey(row: KeyRow): StoredKey {
-  return {
-    ak: row.ak,
-    sk: row.sk,
-    vdns: row.vdns === 'all' ? 'all' : (JSON.parse(row.vdns) as number[]),
-    label: row.label,
-    disabled: row.disabled !== 0,
-    createdAt: row.created_at,
-  };
-}
+const RETENTION_BATCH = 2000;
+const INSERT = `INSERT INTO records (${RECORD_COLUMNS.join(', ')}) VALUES (${RECORD_COLUMNS.map((c) => '@' + c).join(', ')})`;
 
 /** Rethrows "cannot reach the store" failures as 503, so they are not mistaken for bugs. */
 function translateError(error: unknown): unknown {
@@ -99,23 +32,29 @@ function translateError(error: unknown): unknown {
   return error;
 }
 
+function guarded<T>(work: () => T): Promise<T> {
+  try {
+    return Promise.resolve(work());
+  } catch (error) {
+    return Promise.reject(translateError(error));
+  }
+}
+
 /** The embedded store: one SQLite file in WAL mode. */
 export class SqliteStore implements LogStore {
   readonly kind = 'sqlite' as const;
   readonly keys: KeyRepository;
   private readonly db: Database.Database;
-  private readonly insertRecord: Database.Statement<RecordRow>;
+  private readonly insertNew: Database.Statement<RecordRow>;
   private readonly insertMany: (records: CallRecord[]) => void;
   private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(db: Database.Database) {
     this.db = db;
-    this.insertRecord = db.prepare(
-      `INSERT INTO records (id, vdn, oper_time, url, request, result_code, result_desc, http_status, type, ak, client_ip, duration_ms)
-       VALUES (@id, @vdn, @oper_time, @url, @request, @result_code, @result_desc, @http_status, @type, @ak, @client_ip, @duration_ms)`,
-    );
+    this.insertNew = db.prepare(INSERT);
+    const insertOrSkip = db.prepare<RecordRow>(`${INSERT} ON CONFLICT (id) DO NOTHING`);
     this.insertMany = db.transaction((records: CallRecord[]) => {
-      for (const r of records) this.insertRecord.run(toRow(r));
+      for (const r of records) insertOrSkip.run(toRow(r));
     });
     this.keys = new SqliteKeys(db);
   }
@@ -131,56 +70,6 @@ export class SqliteStore implements LogStore {
     return new SqliteStore(db);
   }
 
-  async insertBatch(records: CallRecord[]): Promise<void> {
-    try {
-      this.insertMany(records);
-    } catch (error) {
-      throw translateError(error);
-    }
-  }
-
-  async query(q: StoreQuery): Promise<QueryPage> {
-    const where = ['vdn = @vdn', 'oper_time >= @fromMs', 'oper_time < @toMs'];
-    const params: Record<string, unknown> = { vdn: q.vdnId, fromMs: q.fromMs, toMs: q.toMs, limit: q.limit, offset: q.offset };
-    if (q.url) {
-      const range = urlRange(q.url);
-      if (range.exact !== undefined) {
-        where.push('url = @url');
-        params.url = range.exact;
-      } else {
-        where.push('url >= @urlFrom');
-        params.urlFrom = range.from;
-        if (range.to !== undefined) {
-          where.push('url < @urlTo');
-          params.urlTo = range.to;
-        }
-      }
-    }
-    const condition = where.join(' AND ');
-    const read = this.db.transaction(() => {
-      const n = this.statement(`SELECT count(*) FROM records WHERE ${condition}`).pluck().get(params) as number;
-      if (q.offset >= n) return { count: n, records: [] };
-      // A page in the older half is read from the oldest end (then reversed), so no page skips
-      // more than half of the window's index entries.
-      const end = Math.min(q.offset + q.limit, n);
-      const fromOldest = q.offset > n - end;
-      const order = fromOldest ? 'oper_time ASC, id ASC' : 'oper_time DESC, id DESC';
-      // The page's rowids come from the covering index; only those rows are then read.
-      const rows = this.statement(
-        `SELECT * FROM records WHERE rowid IN (
-           SELECT rowid FROM records WHERE ${condition} ORDER BY ${order} LIMIT @limit OFFSET @offset)
-         ORDER BY ${order}`,
-      ).all({ ...params, ...(fromOldest ? { offset: n - end, limit: end - q.offset } : {}) }) as RecordRow[];
-      if (fromOldest) rows.reverse();
-      return { count: n, records: rows.map(toRecord) };
-    });
-    try {
-      return read.deferred();
-    } catch (error) {
-      throw translateError(error);
-    }
-  }
-
   /** Statements are prepared once per distinct SQL text (a handful of filter shapes). */
   private statement(sql: string): Database.Statement {
     let stmt = this.statements.get(sql);
@@ -191,34 +80,38 @@ export class SqliteStore implements LogStore {
     return stmt;
   }
 
-  async *scan(filter: ScanFilter): AsyncIterable<CallRecord> {
-    const vdns =
-      filter.vdnId === undefined
-        ? (this.db.prepare('SELECT DISTINCT vdn FROM records ORDER BY vdn').pluck().all() as number[])
-        : [filter.vdnId ?? NO_VDN];
+  insertBatch(records: CallRecord[]): Promise<void> {
+    return guarded(() => this.insertMany(records));
+  }
+
+  query(q: StoreQuery): Promise<QueryPage> {
+    const params: unknown[] = [];
+    const condition = windowConditions(q, (value) => (params.push(value), '?'));
+    const read = this.db.transaction((): QueryPage => {
+      const count = this.statement(`SELECT count(*) FROM records WHERE ${condition}`).pluck().get(params) as number;
+      const plan = pagePlan(count, q.offset, q.limit);
+      if (!plan) return { count, records: [] };
+      // The page's rowids come from the covering index; only those rows are then read.
+      const order = `oper_time ${plan.order}, id ${plan.order}`;
+      const rows = this.statement(
+        `SELECT * FROM records WHERE rowid IN (SELECT rowid FROM records WHERE ${condition} ORDER BY ${order} LIMIT ? OFFSET ?) ORDER BY ${order}`,
+      ).all(...params, plan.limit, plan.offset) as RecordRow[];
+      if (plan.reverse) rows.reverse();
+      return { count, records: rows.map(toRecord) };
+    });
+    return guarded(() => read.deferred());
+  }
+
+  scan(filter: ScanFilter): AsyncIterable<CallRecord> {
     const page = this.db.prepare(
-      `SELECT * FROM records
-       WHERE vdn = @vdn AND (oper_time, id) > (@lastTime, @lastId) AND oper_time >= @fromMs AND oper_time < @toMs
+      `SELECT * FROM records WHERE vdn = ? AND (oper_time, id) > (?, ?) AND oper_time >= ? AND oper_time < ?
        ORDER BY oper_time, id LIMIT ${SCAN_PAGE}`,
     );
-    for (const vdn of vdns) {
-      let lastTime = Number.MIN_SAFE_INTEGER;
-      let lastId = '';
-      for (;;) {
-        const rows = page.all({
-          vdn,
-          lastTime,
-          lastId,
-          fromMs: filter.fromMs ?? Number.MIN_SAFE_INTEGER,
-          toMs: filter.toMs ?? Number.MAX_SAFE_INTEGER,
-        }) as RecordRow[];
-        for (const row of rows) yield toRecord(row);
-        if (rows.length < SCAN_PAGE) break;
-        const last = rows[rows.length - 1]!;
-        lastTime = last.oper_time;
-        lastId = last.id;
-      }
-    }
+    return keysetScan(
+      filter,
+      async () => this.db.prepare('SELECT DISTINCT vdn FROM records ORDER BY vdn').pluck().all() as number[],
+      async (c) => (page.all(c.vdn, c.afterTime, c.afterId, c.fromMs, c.toMs) as RecordRow[]).map(toRecord),
+    );
   }
 
   async beginImport(): Promise<ImportSession> {
@@ -227,7 +120,7 @@ export class SqliteStore implements LogStore {
       add: async (records) => {
         records.forEach((r, index) => {
           try {
-            this.insertRecord.run(toRow(r));
+            this.insertNew.run(toRow(r));
           } catch (error) {
             const duplicate = error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE';
             throw new ImportRowError(index, duplicate ? `id: ${r.id} is already stored` : 'record cannot be stored');
@@ -247,12 +140,28 @@ export class SqliteStore implements LogStore {
     return this.db.prepare('SELECT count(*) FROM records').pluck().get() as number;
   }
 
-  async ping(): Promise<void> {
-    try {
-      this.db.prepare('SELECT 1').get();
-    } catch (error) {
-      throw translateError(error);
+  /** Deletes in small transactions, VDN by VDN along the time index, yielding between them. */
+  async removeBefore(cutoffMs: number): Promise<number> {
+    const vdns = this.db.prepare('SELECT DISTINCT vdn FROM records ORDER BY vdn').pluck().all() as number[];
+    const remove = this.db.prepare(
+      `DELETE FROM records WHERE rowid IN (SELECT rowid FROM records WHERE vdn = ? AND oper_time < ? LIMIT ${RETENTION_BATCH})`,
+    );
+    let removed = 0;
+    for (const vdn of vdns) {
+      for (;;) {
+        const { changes } = await guarded(() => remove.run(vdn, cutoffMs));
+        removed += changes;
+        await yieldToEventLoop();
+        if (changes < RETENTION_BATCH) break;
+      }
     }
+    return removed;
+  }
+
+  async maintain(): Promise<void> {}
+
+  ping(): Promise<void> {
+    return guarded(() => void this.db.prepare('SELECT 1').get());
   }
 
   async close(): Promise<void> {
@@ -267,20 +176,18 @@ class SqliteKeys implements KeyRepository {
     try {
       this.db
         .prepare('INSERT INTO api_keys (ak, sk, vdns, label, disabled, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(key.ak, key.sk, key.vdns === 'all' ? 'all' : JSON.stringify(key.vdns), key.label, key.disabled ? 1 : 0, key.createdAt);
+        .run(key.ak, key.sk, vdnsColumn(key.vdns), key.label, key.disabled ? 1 : 0, key.createdAt);
     } catch (error) {
       if (error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new DuplicateKeyError(key.ak);
       throw translateError(error);
     }
   }
 
-  async get(ak: string): Promise<StoredKey | undefined> {
-    try {
+  get(ak: string): Promise<StoredKey | undefined> {
+    return guarded(() => {
       const row = this.db.prepare('SELECT * FROM api_keys WHERE ak = ?').get(ak) as KeyRow | undefined;
       return row && toKey(row);
-    } catch (error) {
-      throw translateError(error);
-    }
+    });
   }
 
   async list(): Promise<StoredKey[]> {

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CallRecord } from '../../src/contract/record.js';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { createTestDatabase, onDatabase, postgresAvailable } from '../helpers/pg.js';
 import { ImportRowError, type LogStore } from '../../src/store/types.js';
 import { prefixUpperBound } from '../../src/store/url-filter.js';
 import { makeRecord } from '../helpers/records.js';
@@ -19,13 +21,22 @@ function naive(all: CallRecord[], q: { vdnId: number; fromMs: number; toMs: numb
     .sort((a, b) => b.operTime - a.operTime || (a.id < b.id ? 1 : -1));
 }
 
-describe('SqliteStore', () => {
-  const dir = tempDir();
+const withPostgres = await postgresAvailable();
+
+/** Each store under the same tests: `open` opens (or reopens) the same store. */
+const STORES: { name: string; skip: boolean; setup: () => Promise<() => Promise<LogStore>> }[] = [
+  { name: 'sqlite', skip: false, setup: async () => { const path = join(tempDir(), 'store.db'); return async () => SqliteStore.open(path); } },
+  { name: 'postgres', skip: !withPostgres, setup: async () => { const url = await createTestDatabase(); return () => PostgresStore.open(url); } },
+];
+
+for (const { name, skip, setup } of STORES) describe.skipIf(skip)(`${name} store`, () => {
+  let open: () => Promise<LogStore>;
   let store: LogStore;
   const all: CallRecord[] = [];
 
   beforeAll(async () => {
-    store = SqliteStore.open(join(dir, 'store.db'));
+    open = await setup();
+    store = await open();
     // 600 records over 3 VDNs; many share a millisecond so the id order matters.
     for (let i = 0; i < 600; i++) {
       all.push(makeRecord({ operTime: T0 + Math.floor(i / 3) * 1000 + (i % 2), vdnId: [2, 3, null][i % 3]!, url: URLS[i % URLS.length]! }));
@@ -101,7 +112,8 @@ describe('SqliteStore', () => {
     const before = await store.countRecords();
     const session = await store.beginImport();
     await session.add([makeRecord({ operTime: T0 + 5 }), makeRecord({ operTime: T0 + 6 })]);
-    const duplicate = makeRecord({ id: all[0]!.id });
+    // Importing a record again (same id and receive time) is refused.
+    const duplicate = { ...all[0]! };
     const err = await session.add([makeRecord(), duplicate]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ImportRowError);
     expect((err as ImportRowError).index).toBe(1);
@@ -113,11 +125,50 @@ describe('SqliteStore', () => {
     expect(await store.countRecords()).toBe(before + 1);
   });
 
+  it('writes a batch once even when it is written again', async () => {
+    const before = await store.countRecords();
+    const batch = [makeRecord({ operTime: T0 + 900_000 }), makeRecord({ operTime: T0 + 900_001 })];
+    await store.insertBatch(batch);
+    await store.insertBatch(batch);
+    expect(await store.countRecords()).toBe(before + 2);
+  });
+
+  it('removes records older than a cutoff and keeps the rest', async () => {
+    const old = [makeRecord({ operTime: Date.UTC(2021, 0, 1, 5) }), makeRecord({ operTime: Date.UTC(2021, 0, 2, 23) }), makeRecord({ operTime: Date.UTC(2021, 0, 2, 23), vdnId: null })];
+    await store.insertBatch(old);
+    const before = await store.countRecords();
+    const removed = await store.removeBefore(Date.UTC(2021, 0, 3));
+    expect(removed).toBeGreaterThan(0);
+    expect(await store.countRecords()).toBe(before - 3);
+    expect(await store.removeBefore(Date.UTC(2021, 0, 3))).toBe(0);
+  });
+
   it('keeps data across a reopen', async () => {
     const count = await store.countRecords();
     await store.close();
-    store = SqliteStore.open(join(dir, 'store.db'));
+    store = await open();
     expect(await store.countRecords()).toBe(count);
+    await store.close();
+  });
+});
+
+describe.skipIf(!withPostgres)('postgres layout', () => {
+  it('partitions by day, creating days ahead and on demand, and retention drops whole days', async () => {
+    const url = await createTestDatabase();
+    const [first, second] = await Promise.all([PostgresStore.open(url), PostgresStore.open(url)]); // concurrent migrations
+    const partitions = () => onDatabase(url, async (c) => (await c.query<{ relname: string }>(
+      "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'records' ORDER BY 1",
+    )).rows.map((r) => r.relname));
+    const today = new Date().toISOString().slice(0, 10).replace(/-/g, '');
+    expect(await partitions()).toContain(`records_p${today}`);
+    expect((await partitions()).length).toBe(3);
+    await first.insertBatch([makeRecord({ operTime: Date.UTC(2020, 1, 29, 12) })]);
+    expect(await partitions()).toContain('records_p20200229');
+    expect(await onDatabase(url, async (c) => (await c.query('SELECT count(*)::int AS n FROM schema_migrations')).rows[0].n)).toBe(1);
+    expect(await second.removeBefore(Date.UTC(2020, 2, 1))).toBe(1);
+    expect(await partitions()).not.toContain('records_p20200229');
+    await first.close();
+    await second.close();
   });
 });
 
@@ -131,7 +182,7 @@ describe('prefixUpperBound', () => {
   });
 });
 
-describe('SqliteStore availability', () => {
+describe('sqlite store availability', () => {
   it('answers 503 (UNAVAILABLE) when another process holds the write lock past the busy timeout', async () => {
     const path = join(tempDir(), 'locked.db');
     const store = SqliteStore.open(path, { busyTimeoutMs: 100 });

@@ -1,0 +1,287 @@
+import pg from 'pg';
+import { CalllogsError } from '../../contract/codes.js';
+import type { CallRecord } from '../../contract/record.js';
+import { keysetScan, pagePlan, SCAN_PAGE, windowConditions } from '../query-plan.js';
+import { RECORD_COLUMNS, toKey, toRecord, toRow, vdnsColumn, type KeyRow, type RecordRow } from '../rows.js';
+import {
+  DuplicateKeyError,
+  ImportRowError,
+  type ImportSession,
+  type KeyRepository,
+  type LogStore,
+  type QueryPage,
+  type ScanFilter,
+  type StoredKey,
+  type StoreQuery,
+} from '../types.js';
+import { migrate } from './migrate.js';
+
+const DAY_MS = 86_400_000;
+/** Days of partitions kept ready beyond today. */
+const DAYS_AHEAD = 2;
+const COLUMN_TYPES = ['text', 'int', 'bigint', 'text', 'text', 'text', 'text', 'int', 'text', 'text', 'text', 'float8'];
+const COLUMNS = RECORD_COLUMNS.join(', ');
+const UNNEST = `SELECT * FROM unnest(${COLUMN_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`;
+
+// Epoch milliseconds fit a double exactly: read int8 columns as numbers.
+const types = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+/** Connection failures and server shutdowns: the store is unreachable (503), not broken (500). */
+function isUnavailable(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  if (typeof e.code === 'string' && /^(08|57P0[1-3]|53300|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH)/.test(e.code)) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(e.message ?? '');
+}
+
+function translateError(error: unknown): unknown {
+  return isUnavailable(error) ? new CalllogsError('UNAVAILABLE', 'store: temporarily unavailable', 1) : error;
+}
+
+async function guarded<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw translateError(error);
+  }
+}
+
+function partitionName(day: number): string {
+  return 'records_p' + new Date(day * DAY_MS).toISOString().slice(0, 10).replace(/-/g, '');
+}
+
+/** Column arrays for one multi-row insert through unnest. */
+function columnArrays(records: CallRecord[]): unknown[][] {
+  const rows = records.map(toRow);
+  return RECORD_COLUMNS.map((column) => rows.map((row) => row[column]));
+}
+
+export interface PostgresOptions {
+  /** Connections in the pool. */
+  poolSize?: number;
+}
+
+/** The scale-out store: PostgreSQL, records partitioned by day; any number of instances may share it. */
+export class PostgresStore implements LogStore {
+  readonly kind = 'postgres' as const;
+  readonly keys: KeyRepository;
+  /** UTC days whose partition is known to exist. */
+  private readonly days = new Set<number>();
+
+  private constructor(private readonly pool: pg.Pool) {
+    this.keys = new PostgresKeys(pool);
+  }
+
+  static async open(url: string, options: PostgresOptions = {}): Promise<PostgresStore> {
+    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, connectionTimeoutMillis: 5000, types });
+    // An idle connection dropped by the server must not take the process down; the next query reconnects.
+    pool.on('error', () => undefined);
+    try {
+      await migrate(pool);
+      const store = new PostgresStore(pool);
+      await store.maintain(Date.now());
+      return store;
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+  }
+
+  /** Creates the day partitions these times need (outside any transaction: the DDL is short). */
+  private async ensurePartitions(times: Iterable<number>): Promise<void> {
+    const missing = new Set<number>();
+    for (const t of times) {
+      const day = Math.floor(t / DAY_MS);
+      if (!this.days.has(day)) missing.add(day);
+    }
+    for (const day of missing) {
+      try {
+        await this.pool.query(
+          `CREATE TABLE IF NOT EXISTS ${partitionName(day)} PARTITION OF records FOR VALUES FROM (${day * DAY_MS}) TO (${(day + 1) * DAY_MS})`,
+        );
+      } catch (error) {
+        // Another instance created it at the same moment.
+        const code = (error as { code?: string }).code;
+        if (code !== '42P07' && code !== '23505') throw error;
+      }
+      this.days.add(day);
+    }
+  }
+
+  insertBatch(records: CallRecord[]): Promise<void> {
+    return guarded(async () => {
+      if (records.length === 0) return;
+      await this.ensurePartitions(records.map((r) => r.operTime));
+      await this.pool.query(`INSERT INTO records (${COLUMNS}) ${UNNEST} ON CONFLICT DO NOTHING`, columnArrays(records));
+    });
+  }
+
+  query(q: StoreQuery): Promise<QueryPage> {
+    return guarded(async () => {
+      const values: unknown[] = [];
+      const condition = windowConditions(q, (value) => (values.push(value), `$${values.length}`));
+      const client = await this.pool.connect();
+      try {
+        // One snapshot for the count and the page.
+        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        const count = Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM records WHERE ${condition}`, values)).rows[0]!.n);
+        const plan = pagePlan(count, q.offset, q.limit);
+        let records: CallRecord[] = [];
+        if (plan) {
+          const order = `oper_time ${plan.order}, id ${plan.order}`;
+          const n = values.length;
+          // Positions come from an index-only scan; only the page's rows are read from the heap.
+          const { rows } = await client.query<RecordRow>(
+            `SELECT r.* FROM records r JOIN (SELECT oper_time, id FROM records WHERE ${condition} ORDER BY ${order} LIMIT $${n + 1} OFFSET $${n + 2}) p
+               USING (oper_time, id) ORDER BY ${order}`,
+            [...values, plan.limit, plan.offset],
+          );
+          if (plan.reverse) rows.reverse();
+          records = rows.map(toRecord);
+        }
+        await client.query('COMMIT');
+        return { count, records };
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    });
+  }
+
+  scan(filter: ScanFilter): AsyncIterable<CallRecord> {
+    return keysetScan(
+      filter,
+      async () => {
+        // A loose index scan: one index probe per distinct VDN instead of reading every row.
+        const { rows } = await this.pool.query<{ vdn: number }>(
+          `WITH RECURSIVE v AS (SELECT min(vdn) AS vdn FROM records
+             UNION ALL SELECT (SELECT min(vdn) FROM records WHERE vdn > v.vdn) FROM v WHERE v.vdn IS NOT NULL)
+           SELECT vdn FROM v WHERE vdn IS NOT NULL`,
+        );
+        return rows.map((r) => r.vdn);
+      },
+      async (c) =>
+        (await this.pool.query<RecordRow>(
+          `SELECT * FROM records WHERE vdn = $1 AND (oper_time, id) > ($2, $3) AND oper_time >= $4 AND oper_time < $5
+           ORDER BY oper_time, id LIMIT ${SCAN_PAGE}`,
+          [c.vdn, c.afterTime, c.afterId, c.fromMs, c.toMs],
+        )).rows.map(toRecord),
+    );
+  }
+
+  async beginImport(): Promise<ImportSession> {
+    const client = await this.pool.connect();
+    await client.query('BEGIN');
+    let done = false;
+    const finish = async (sql: string) => {
+      if (done) return;
+      done = true;
+      try {
+        await client.query(sql);
+      } finally {
+        client.release();
+      }
+    };
+    return {
+      add: async (records) => {
+        if (records.length === 0) return;
+        await this.ensurePartitions(records.map((r) => r.operTime));
+        try {
+          await client.query(`INSERT INTO records (${COLUMNS}) ${UNNEST}`, columnArrays(records));
+        } catch (error) {
+          const e = error as { code?: string; detail?: string };
+          if (e.code !== '23505') throw translateError(error);
+          const id = /\(oper_time, id\)=\(\d+, (\d+)\)/.exec(e.detail ?? '')?.[1];
+          const index = Math.max(0, records.findIndex((r) => r.id === id));
+          throw new ImportRowError(index, `id: ${records[index]!.id} is already stored`);
+        }
+      },
+      commit: () => finish('COMMIT'),
+      rollback: () => finish('ROLLBACK'),
+    };
+  }
+
+  async countRecords(): Promise<number> {
+    return Number((await this.pool.query<{ n: string }>('SELECT count(*) AS n FROM records')).rows[0]!.n);
+  }
+
+  /** Detaches (concurrently, so queries and writes go on) and drops every day partition older than the cutoff. */
+  async removeBefore(cutoffMs: number): Promise<number> {
+    const { rows } = await this.pool.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+       WHERE p.relname = 'records' AND p.relnamespace = to_regnamespace(current_schema())::oid`,
+    );
+    let dropped = 0;
+    for (const { name } of rows) {
+      const m = /^records_p(\d{4})(\d{2})(\d{2})$/.exec(name);
+      if (!m) continue;
+      const day = Math.floor(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / DAY_MS);
+      if ((day + 1) * DAY_MS > cutoffMs) continue;
+      try {
+        await this.pool.query(`ALTER TABLE records DETACH PARTITION ${name} CONCURRENTLY`);
+      } catch (error) {
+        // A detach interrupted earlier must be finished instead.
+        if (!/pending detach/.test((error as Error).message)) throw error;
+        await this.pool.query(`ALTER TABLE records DETACH PARTITION ${name} FINALIZE`);
+      }
+      await this.pool.query(`DROP TABLE ${name}`);
+      this.days.delete(day);
+      dropped += 1;
+    }
+    return dropped;
+  }
+
+  /** Keeps today's partition and the next days' ready, so writes never wait on DDL. */
+  async maintain(nowMs: number): Promise<void> {
+    await this.ensurePartitions(Array.from({ length: DAYS_AHEAD + 1 }, (_, i) => nowMs + i * DAY_MS));
+  }
+
+  ping(): Promise<void> {
+    return guarded(async () => void (await this.pool.query('SELECT 1')));
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+class PostgresKeys implements KeyRepository {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async insert(key: StoredKey): Promise<void> {
+    try {
+      await this.pool.query('INSERT INTO api_keys (ak, sk, vdns, label, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
+        [key.ak, key.sk, vdnsColumn(key.vdns), key.label, key.disabled, key.createdAt]);
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505') throw new DuplicateKeyError(key.ak);
+      throw translateError(error);
+    }
+  }
+
+  get(ak: string): Promise<StoredKey | undefined> {
+    return guarded(async () => {
+      const row = (await this.pool.query<KeyRow>('SELECT * FROM api_keys WHERE ak = $1', [ak])).rows[0];
+      return row && toKey(row);
+    });
+  }
+
+  async list(): Promise<StoredKey[]> {
+    return (await this.pool.query<KeyRow>('SELECT * FROM api_keys ORDER BY created_at, ak')).rows.map(toKey);
+  }
+
+  async setDisabled(ak: string, disabled: boolean): Promise<boolean> {
+    return ((await this.pool.query('UPDATE api_keys SET disabled = $1 WHERE ak = $2', [disabled, ak])).rowCount ?? 0) > 0;
+  }
+
+  async delete(ak: string): Promise<boolean> {
+    return ((await this.pool.query('DELETE FROM api_keys WHERE ak = $1', [ak])).rowCount ?? 0) > 0;
+  }
+
+  async count(): Promise<number> {
+    return Number((await this.pool.query<{ n: string }>('SELECT count(*) AS n FROM api_keys')).rows[0]!.n);
+  }
+}

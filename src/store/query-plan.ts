@@ -1,0 +1,78 @@
+import type { CallRecord } from '../contract/record.js';
+import type { ScanFilter, StoreQuery } from './types.js';
+import { urlRange } from './url-filter.js';
+import { NO_VDN } from './types.js';
+
+/**
+ * The WHERE conditions of a query's window and url filter, for either store's SQL: `param`
+ * registers a value and returns its placeholder.
+ */
+export function windowConditions(q: Omit<StoreQuery, 'offset' | 'limit'>, param: (value: unknown) => string): string {
+  const where = [`vdn = ${param(q.vdnId)}`, `oper_time >= ${param(q.fromMs)}`, `oper_time < ${param(q.toMs)}`];
+  if (q.url) {
+    const range = urlRange(q.url);
+    if (range.exact !== undefined) where.push(`url = ${param(range.exact)}`);
+    else {
+      where.push(`url >= ${param(range.from)}`);
+      if (range.to !== undefined) where.push(`url < ${param(range.to)}`);
+    }
+  }
+  return where.join(' AND ');
+}
+
+/** How to read one page of a window of `count` records, newest first. */
+export interface PagePlan {
+  order: 'DESC' | 'ASC';
+  offset: number;
+  limit: number;
+  /** The rows come oldest first and must be reversed. */
+  reverse: boolean;
+}
+
+/**
+ * A page in the older half of the window is read from the oldest end (then reversed), so no page
+ * skips more than half of the window's index entries. `undefined`: the page is past the end.
+ */
+export function pagePlan(count: number, offset: number, limit: number): PagePlan | undefined {
+  if (offset >= count) return undefined;
+  const end = Math.min(offset + limit, count);
+  const fromOldest = offset > count - end;
+  return fromOldest
+    ? { order: 'ASC', offset: count - end, limit: end - offset, reverse: true }
+    : { order: 'DESC', offset, limit, reverse: false };
+}
+
+export const SCAN_PAGE = 1000;
+
+/** Keyset position of a scan within one VDN: after (time, id). */
+export interface ScanCursor {
+  vdn: number;
+  afterTime: number;
+  afterId: string;
+  fromMs: number;
+  toMs: number;
+}
+
+/**
+ * Every record the filter selects, VDN by VDN (ascending), oldest first within each, read in pages
+ * of SCAN_PAGE by keyset so that no page costs more than the last.
+ */
+export async function* keysetScan(
+  filter: ScanFilter,
+  allVdns: () => Promise<number[]>,
+  page: (cursor: ScanCursor) => Promise<CallRecord[]>,
+): AsyncGenerator<CallRecord> {
+  const vdns = filter.vdnId === undefined ? await allVdns() : [filter.vdnId ?? NO_VDN];
+  for (const vdn of vdns) {
+    let afterTime = Number.MIN_SAFE_INTEGER;
+    let afterId = '';
+    for (;;) {
+      const rows = await page({ vdn, afterTime, afterId, fromMs: filter.fromMs ?? Number.MIN_SAFE_INTEGER, toMs: filter.toMs ?? Number.MAX_SAFE_INTEGER });
+      yield* rows;
+      if (rows.length < SCAN_PAGE) break;
+      const last = rows[rows.length - 1]!;
+      afterTime = last.operTime;
+      afterId = last.id;
+    }
+  }
+}

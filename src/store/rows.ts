@@ -1,0 +1,80 @@
+import type { CallRecord } from '../contract/record.js';
+import { NO_VDN, type StoredKey } from './types.js';
+
+/** A record as both stores lay it out: the same columns under the same names. */
+export interface RecordRow {
+  id: string;
+  vdn: number;
+  oper_time: number;
+  url: string;
+  request: string;
+  result_code: string;
+  result_desc: string;
+  http_status: number;
+  type: string;
+  ak: string | null;
+  client_ip: string | null;
+  duration_ms: number | null;
+}
+
+export const RECORD_COLUMNS = [
+  'id', 'vdn', 'oper_time', 'url', 'request', 'result_code', 'result_desc', 'http_status', 'type', 'ak', 'client_ip', 'duration_ms',
+] as const satisfies readonly (keyof RecordRow)[];
+
+export interface KeyRow {
+  ak: string;
+  sk: string;
+  vdns: string;
+  label: string;
+  disabled: number | boolean;
+  created_at: number | string;
+}
+
+export function toRecord(row: RecordRow): CallRecord {
+  return {
+    id: row.id,
+    operTime: Number(row.oper_time),
+    url: row.url,
+    request: row.request,
+    resultCode: row.result_code,
+    resultDesc: row.result_desc,
+    httpStatus: row.http_status,
+    type: row.type,
+    vdnId: row.vdn === NO_VDN ? null : row.vdn,
+    ak: row.ak,
+    clientIp: row.client_ip,
+    durationMs: row.duration_ms,
+  };
+}
+
+export function toRow(r: CallRecord): RecordRow {
+  return {
+    id: r.id,
+    vdn: r.vdnId ?? NO_VDN,
+    oper_time: r.operTime,
+    url: r.url,
+    request: r.request,
+    result_code: r.resultCode,
+    result_desc: r.resultDesc,
+    http_status: r.httpStatus,
+    type: r.type,
+    ak: r.ak,
+    client_ip: r.clientIp,
+    duration_ms: r.durationMs,
+  };
+}
+
+export function toKey(row: KeyRow): StoredKey {
+  return {
+    ak: row.ak,
+    sk: row.sk,
+    vdns: row.vdns === 'all' ? 'all' : (JSON.parse(row.vdns) as number[]),
+    label: row.label,
+    disabled: Boolean(row.disabled),
+    createdAt: Number(row.created_at),
+  };
+}
+
+export function vdnsColumn(vdns: StoredKey['vdns']): string {
+  return vdns === 'all' ? 'all' : JSON.stringify(vdns);
+}
