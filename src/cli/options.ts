@@ -3,7 +3,7 @@ import { DEFAULT_DB } from '../server/config.js';
 
 /** `--db`, shared by every command that opens a store. */
 export function dbOption(): Option {
-  return new Option('--db <path>', 'SQLite database file').env('CALLLOGS_DB').default(DEFAULT_DB);
+  return new Option('--db <path|url>', 'SQLite database file, or postgres://user@host:port/db').env('CALLLOGS_DB').default(DEFAULT_DB);
 }
 
 export function parseInteger(min: number, max: number) {

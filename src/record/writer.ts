@@ -1,5 +1,6 @@
 import type { CallRecord } from '../contract/record.js';
 import type { LogStore } from '../store/types.js';
+import type { SpillFile } from './spill.js';
 
 export interface WriterOptions {
   /** Admission bound: while this many records wait, `waitForSpace` holds new work back. */
@@ -10,8 +11,16 @@ export interface WriterOptions {
   flushIntervalMs: number;
   /** How long `close` keeps retrying a failing store before giving up. */
   closeTimeoutMs: number;
+  /**
+   * Where queued records go while the store fails: once `spillAt` records wait (and at shutdown),
+   * the queue moves to this file, so memory stays bounded and requests are not held back. Without
+   * it, a full queue holds new requests back until the store answers.
+   */
+  spill?: SpillFile;
+  spillAt?: number;
   onBatch?: (size: number, commitMs: number) => void;
   onError?: (error: unknown, attempt: number) => void;
+  onSpill?: (event: 'spilled' | 'replayed', records: number) => void;
 }
 
 export const DEFAULT_WRITER_OPTIONS: WriterOptions = {
@@ -22,6 +31,7 @@ export const DEFAULT_WRITER_OPTIONS: WriterOptions = {
 };
 
 const MAX_BACKOFF_MS = 2000;
+const SPILL_CHECK_MS = 10;
 
 /**
  * The batching writer: records are queued without blocking the response that produced them and
@@ -37,6 +47,8 @@ export class RecordWriter {
   private closing = false;
   /** Consecutive failed batches, for the backoff. */
   private failures = 0;
+  /** Spill files wait to be replayed into the store. */
+  private replayPending = false;
   written = 0;
 
   constructor(
@@ -50,6 +62,22 @@ export class RecordWriter {
 
   get isFull(): boolean {
     return this.queue.length >= this.options.maxQueue;
+  }
+
+  /** The last write reached the store. */
+  get healthy(): boolean {
+    return this.failures === 0;
+  }
+
+  /** Takes up spill files left by earlier runs (replayed as soon as the store answers). */
+  async resumeSpilled(): Promise<void> {
+    const spill = this.options.spill;
+    if (!spill) return;
+    await spill.recoverOrphans();
+    if ((await spill.pending()).length > 0) {
+      this.replayPending = true;
+      this.start();
+    }
   }
 
   enqueue(record: CallRecord): void {
@@ -73,15 +101,18 @@ export class RecordWriter {
   }
 
   /**
-   * Writes every queued record, retrying a failing store for up to `closeTimeoutMs`; rejects with
-   * the number of records that could not be written.
+   * Writes every queued record, retrying a failing store for up to `closeTimeoutMs` (with a spill
+   * file, records the store refuses go there at once); rejects with the number of records that
+   * could be neither written nor spilled.
    */
   async close(): Promise<void> {
     this.closing = true;
     const deadline = Date.now() + this.options.closeTimeoutMs;
-    while (this.queue.length > 0 || this.running) {
+    while (this.queue.length > 0 || this.replayPending || this.running) {
       this.start();
       await this.running;
+      // The store is down and everything went to the spill file: the next start replays it.
+      if (this.queue.length === 0 && !this.healthy) return;
       if (this.queue.length > 0 && Date.now() > deadline) {
         throw new Error(`${this.queue.length} records could not be written: the store kept failing`);
       }
@@ -98,24 +129,67 @@ export class RecordWriter {
   }
 
   private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.slice(0, this.options.maxBatch);
-      const started = performance.now();
+    while (this.queue.length > 0 || this.replayPending) {
+      // At shutdown one attempt is still made; only a failure of that attempt ends the loop.
+      const attemptedWhileClosing = this.closing;
       try {
-        await this.store.insertBatch(batch);
+        if (this.replayPending) await this.replay();
+        else await this.writeBatch();
+        this.failures = 0;
       } catch (error) {
         this.failures += 1;
         this.options.onError?.(error, this.failures);
-        await new Promise((r) => setTimeout(r, Math.min(MAX_BACKOFF_MS, 25 * 2 ** this.failures)));
-        if (this.closing) return;
-        continue;
+        await this.backOff();
+        if (attemptedWhileClosing) return;
       }
-      this.failures = 0;
-      this.queue.splice(0, batch.length);
-      this.written += batch.length;
-      this.options.onBatch?.(batch.length, performance.now() - started);
-      this.releaseWaiters();
     }
+  }
+
+  /**
+   * Waits before the next attempt. While it waits, a queue that reaches `spillAt` (or any queue
+   * at shutdown) goes to the spill file: only this loop touches the queue's head, so no batch
+   * in flight can be spilled twice.
+   */
+  private async backOff(): Promise<void> {
+    const spillAt = this.options.spillAt ?? Math.floor(this.options.maxQueue / 2);
+    const until = Date.now() + Math.min(MAX_BACKOFF_MS, 25 * 2 ** this.failures);
+    for (;;) {
+      if (this.options.spill && this.queue.length > 0 && (this.closing || this.queue.length >= spillAt)) await this.spillQueue();
+      const left = until - Date.now();
+      if (left <= 0 || this.closing) return;
+      await new Promise((r) => setTimeout(r, Math.min(SPILL_CHECK_MS, left)));
+    }
+  }
+
+  private async writeBatch(): Promise<void> {
+    const batch = this.queue.slice(0, this.options.maxBatch);
+    const started = performance.now();
+    await this.store.insertBatch(batch);
+    this.queue.splice(0, batch.length);
+    this.written += batch.length;
+    this.options.onBatch?.(batch.length, performance.now() - started);
+    this.releaseWaiters();
+  }
+
+  private async replay(): Promise<void> {
+    const replayed = await this.options.spill!.replay((batch) => this.store.insertBatch(batch), this.options.maxBatch);
+    this.replayPending = false;
+    this.written += replayed;
+    this.options.onSpill?.('replayed', replayed);
+  }
+
+  private async spillQueue(): Promise<void> {
+    const records = this.queue.splice(0);
+    try {
+      await this.options.spill!.append(records);
+    } catch (error) {
+      this.queue.unshift(...records);
+      this.options.onError?.(error, this.failures);
+      return;
+    }
+    this.replayPending = true;
+    this.options.onSpill?.('spilled', records.length);
+    this.releaseWaiters();
   }
 
   private releaseWaiters(): void {

@@ -10,6 +10,7 @@ import { calllogsMethodPlugin } from './plugins/calllogs.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { openapiPlugin } from './plugins/openapi.js';
 import { openapiDocumentPlugin } from './plugins/openapi-document.js';
+import { opsPlugin } from './plugins/ops.js';
 import { recordingPlugin } from './plugins/recording.js';
 import './request-state.js';
 
@@ -49,6 +50,7 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   await app.register(errorsPlugin, { bodyLimit: config.bodyLimit });
   await app.register(recordingPlugin, { writer: parts.writer, ids: parts.ids, redact: parts.redact });
   await app.register(openapiDocumentPlugin);
+  await app.register(opsPlugin, { store: parts.store, writer: parts.writer });
   await app.register(calllogsMethodPlugin);
   await app.register(openapiPlugin, {
     store: parts.store,

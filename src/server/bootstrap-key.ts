@@ -1,6 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { KeyStore } from '../auth/key-store.js';
+import { isPostgresUrl } from '../store/open.js';
 
 export interface Credentials {
   ak: string;
@@ -8,12 +9,18 @@ export interface Credentials {
   endpoint?: string;
 }
 
-/** The credentials file that sits beside a SQLite database. */
+/** The folder of a store's local files: beside a SQLite database, `./data` for PostgreSQL. */
+export function dataDirFor(db: string): string {
+  return isPostgresUrl(db) ? 'data' : dirname(db);
+}
+
+/** The credentials file `serve` writes on a first start. */
 export function credentialsPathFor(db: string): string {
-  return join(dirname(db), 'credentials.json');
+  return join(dataDirFor(db), 'credentials.json');
 }
 
 export function writeCredentials(path: string, credentials: Credentials): void {
+  mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, JSON.stringify(credentials, null, 2) + '\n', { mode: 0o600 });
 }
 

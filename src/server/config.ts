@@ -11,8 +11,16 @@ export interface TlsFiles {
 export interface ServerConfig {
   host: string;
   port: number;
-  /** SQLite file path. */
+  /** SQLite file path, or a `postgres://` URL. */
   db: string;
+  /** PostgreSQL connections per instance. */
+  poolSize: number;
+  /** Records older than this many days are removed in the background; 0 keeps everything. */
+  retentionDays: number;
+  /** How often the background upkeep (partitions ahead, retention) runs. */
+  upkeepIntervalMs: number;
+  /** Folder for records the store cannot take during an outage; default: `spill` beside the data. */
+  spillDir: string | undefined;
   /** IANA zone in which `beginTime` / `endTime` are read. */
   timeZone: string;
   tls: TlsFiles | undefined;
@@ -38,6 +46,10 @@ export function defaultConfig(): ServerConfig {
     host: '127.0.0.1',
     port: 8080,
     db: DEFAULT_DB,
+    poolSize: 10,
+    retentionDays: 0,
+    upkeepIntervalMs: 3_600_000,
+    spillDir: undefined,
     timeZone: processTimeZone(),
     tls: undefined,
     skewMs: DEFAULT_SKEW_MS,

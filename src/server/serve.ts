@@ -2,11 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import { KeyStore } from '../auth/key-store.js';
 import { createIdGenerator } from '../record/ids.js';
 import { createRedactor } from '../record/redact.js';
+import { SpillFile } from '../record/spill.js';
 import { RecordWriter } from '../record/writer.js';
 import { openStore } from '../store/open.js';
 import type { LogStore } from '../store/types.js';
 import { buildApp } from './app.js';
-import { bootstrapKey } from './bootstrap-key.js';
+import { bootstrapKey, dataDirFor } from './bootstrap-key.js';
+import { join } from 'node:path';
+import { Upkeep } from './upkeep.js';
 import type { ServerConfig } from './config.js';
 
 export interface RunningServer {
@@ -17,18 +20,21 @@ export interface RunningServer {
   endpoint: string;
   /** The key created on a first start, if this start created one. */
   bootstrapped: { ak: string; sk: string; file: string } | undefined;
+  upkeep: Upkeep;
   /** Stops accepting, finishes in-flight requests, writes every queued record, closes the store. */
   close(): Promise<void>;
 }
 
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
-  const store = await openStore(config.db);
+  const store = await openStore(config.db, { poolSize: config.poolSize });
   const keys = new KeyStore(store.keys, config.masterKey, config.keyCacheMs);
   // The writer only reports failures once records flow, which is after the app exists.
   const writer = new RecordWriter(store, {
     ...config.writer,
+    spill: new SpillFile(config.spillDir ?? join(dataDirFor(config.db), 'spill')),
     onError: (error, attempt) =>
       app.log.warn({ errType: (error as Error).name, errMessage: (error as Error).message, attempt }, 'record batch failed, retrying'),
+    onSpill: (event, records) => app.log.warn({ records }, event === 'spilled' ? 'store unavailable: records spilled to disk' : 'spilled records written to the store'),
   });
   const app = await buildApp({ config, store, keys, writer, ids: createIdGenerator(), redact: createRedactor() });
   await app.listen({ host: config.host, port: config.port });
@@ -37,11 +43,15 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const endpoint = `${config.tls ? 'https' : 'http'}://${host}:${port}`;
   const bootstrapped = await bootstrapKey(keys, config.db, endpoint);
+  await writer.resumeSpilled();
+  const upkeep = new Upkeep(store, { retentionDays: config.retentionDays, intervalMs: config.upkeepIntervalMs, log: app.log });
+  upkeep.start();
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       await app.close();
+      await upkeep.stop();
       try {
         await writer.close();
       } finally {
@@ -49,5 +59,5 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       }
     })());
 
-  return { app, store, writer, endpoint, bootstrapped, close };
+  return { app, store, writer, upkeep, endpoint, bootstrapped, close };
 }

@@ -15,3 +15,11 @@ export function isPostgresUrl(db: string): boolean {
 export async function openStore(db: string, options: OpenOptions = {}): Promise<LogStore> {
   return isPostgresUrl(db) ? PostgresStore.open(db, options) : SqliteStore.open(db);
 }
+
+/** The `--db` value as it may be shown: a URL's password masked. */
+export function describeStore(db: string): string {
+  if (!isPostgresUrl(db)) return db;
+  const url = new URL(db);
+  if (url.password) url.password = '***';
+  return url.toString();
+}

@@ -5,6 +5,7 @@ import { matchRoute, vdnOfPath } from '../../src/record/catalog.js';
 import { createIdGenerator } from '../../src/record/ids.js';
 import { createRedactor, maskPhone, SECRET_MASK, TOO_DEEP } from '../../src/record/redact.js';
 import { capRequest, describeRequest, MAX_REQUEST_BYTES } from '../../src/record/request-params.js';
+import { SpillFile } from '../../src/record/spill.js';
 import { RecordWriter } from '../../src/record/writer.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { LogStore } from '../../src/store/types.js';
@@ -77,6 +78,16 @@ describe('describeRequest', () => {
   });
 });
 
+/** A store whose writes fail while `down()` says so. */
+function switchable(store: LogStore, down: () => boolean): LogStore {
+  return Object.assign(Object.create(store) as LogStore, {
+    insertBatch: async (records: CallRecord[]) => {
+      if (down()) throw new Error('connection refused');
+      return store.insertBatch(records);
+    },
+  });
+}
+
 /** A store whose writes fail a given number of times first. */
 function flaky(store: LogStore, failures: number): LogStore {
   let left = failures;
@@ -138,6 +149,48 @@ describe('RecordWriter', () => {
     const writer = new RecordWriter(flaky(store, 1e9), { ...options, closeTimeoutMs: 300 });
     writer.enqueue(makeRecord());
     await expect(writer.close()).rejects.toThrow('1 records could not be written');
+    await store.close();
+  });
+
+  it('spills to disk while the store is down, keeping memory bounded, and replays every record once', async () => {
+    const store = SqliteStore.open(join(dir, 'w5.db'));
+    const spill = new SpillFile(join(dir, 'spill5'));
+    let down = true;
+    const events: string[] = [];
+    const writer = new RecordWriter(switchable(store, () => down), { ...options, maxQueue: 40, maxBatch: 10, spill,
+      onSpill: (event, n) => events.push(`${event} ${n}`) });
+    const records = Array.from({ length: 200 }, () => makeRecord());
+    for (const r of records) {
+      expect(writer.isFull).toBe(false); // never holds requests back: the queue goes to disk
+      writer.enqueue(r);
+      if (writer.depth >= 20) await new Promise((res) => setTimeout(res, 60));
+    }
+    await new Promise((res) => setTimeout(res, 300));
+    expect(writer.healthy).toBe(false);
+    expect(events.some((e) => e.startsWith('spilled'))).toBe(true);
+    expect((await spill.pending()).length).toBe(1);
+    down = false;
+    await writer.close();
+    await new Promise((res) => setTimeout(res, 50));
+    expect(await store.countRecords()).toBe(200);
+    expect(events).toContain(`replayed ${events.filter((e) => e.startsWith('spilled')).reduce((n, e) => n + Number(e.split(' ')[1]), 0)}`);
+    expect(await spill.pending()).toEqual([]);
+    await store.close();
+  });
+
+  it('spills what is queued at shutdown when the store is down; the next process replays it', async () => {
+    const store = SqliteStore.open(join(dir, 'w6.db'));
+    const spillDir = join(dir, 'spill6');
+    const first = new RecordWriter(switchable(store, () => true), { ...options, spill: new SpillFile(spillDir) });
+    for (let i = 0; i < 30; i++) first.enqueue(makeRecord());
+    await first.close();
+    expect(await store.countRecords()).toBe(0);
+    const second = new RecordWriter(store, { ...options, spill: new SpillFile(spillDir) });
+    await second.resumeSpilled();
+    await second.flush();
+    expect(await store.countRecords()).toBe(30);
+    expect(await new SpillFile(spillDir).pending()).toEqual([]);
+    await second.close();
     await store.close();
   });
 });

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { isValidTimeZone } from '../../contract/time.js';
 import { defaultConfig, type ServerConfig } from '../../server/config.js';
 import { startServer } from '../../server/serve.js';
+import { describeStore } from '../../store/open.js';
 import { dbOption, parseDuration, parseInteger, parseSize } from '../options.js';
 
 interface ServeOptions {
@@ -16,6 +17,9 @@ interface ServeOptions {
   rateLimit: number;
   logLevel: string;
   trustProxy: boolean;
+  poolSize: number;
+  retentionDays: number;
+  spillDir?: string;
 }
 
 function parseZone(value: string): string {
@@ -44,13 +48,20 @@ export function serveCommand(): Command {
     .addOption(new Option('--log-level <level>', 'log level').env('CALLLOGS_LOG_LEVEL').default(defaults.logLevel)
       .choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']))
     .addOption(new Option('--trust-proxy', 'take the client address from X-Forwarded-For').env('CALLLOGS_TRUST_PROXY'))
+    .addOption(new Option('--pool-size <n>', 'PostgreSQL connections of this instance').env('CALLLOGS_POOL_SIZE')
+      .default(defaults.poolSize).argParser(parseInteger(1, 1000)))
+    .addOption(new Option('--retention-days <n>', 'remove records older than this many days, in the background (0: keep all)')
+      .env('CALLLOGS_RETENTION_DAYS').default(defaults.retentionDays).argParser(parseInteger(0, 100_000)))
+    .addOption(new Option('--spill-dir <dir>', 'where records wait on disk while the store is down (default: spill/ beside the data)')
+      .env('CALLLOGS_SPILL_DIR'))
     .addHelpText('after', `
 Secret keys are encrypted at rest when CALLLOGS_MASTER_KEY is set.
 
 Examples:
   $ calllogs serve
   $ calllogs serve --port 8443 --tls-cert cert.pem --tls-key key.pem --tz Asia/Shanghai
-  $ CALLLOGS_DB=/var/lib/calllogs/calllogs.db calllogs serve --host 0.0.0.0`)
+  $ CALLLOGS_DB=/var/lib/calllogs/calllogs.db calllogs serve --host 0.0.0.0 --retention-days 90
+  $ calllogs serve --db postgres://calllogs@db.internal:5432/calllogs --pool-size 20 --port 8081`)
     .action(async (options: ServeOptions, command: Command) => {
       if (Boolean(options.tlsCert) !== Boolean(options.tlsKey)) command.error('error: --tls-cert and --tls-key go together');
       const config: ServerConfig = {
@@ -65,10 +76,13 @@ Examples:
         rateLimit: options.rateLimit,
         logLevel: options.logLevel,
         trustProxy: Boolean(options.trustProxy),
+        poolSize: options.poolSize,
+        retentionDays: options.retentionDays,
+        spillDir: options.spillDir,
         masterKey: process.env.CALLLOGS_MASTER_KEY || undefined,
       };
       const server = await startServer(config);
-      let notice = `calllogs: listening on ${server.endpoint} (store: ${config.db}, time zone: ${config.timeZone})\n`;
+      let notice = `calllogs: listening on ${server.endpoint} (store: ${describeStore(config.db)}, time zone: ${config.timeZone})\n`;
       if (server.bootstrapped) {
         const { ak, sk, file } = server.bootstrapped;
         // The SK goes to a terminal only: a service's captured output ends up in logs.
