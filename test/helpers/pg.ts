@@ -37,11 +37,18 @@ async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
+// Registered when a test file loads this module: hooks added later (inside a test or another hook)
+// would never run.
+const created: string[] = [];
+afterAll(async () => {
+  for (const name of created.splice(0)) await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+});
+
 /** A fresh database for this test file, dropped (with its connections) after it. */
 export async function createTestDatabase(): Promise<string> {
   const name = `calllogs_test_${randomBytes(6).toString('hex')}`;
   await admin((c) => c.query(`CREATE DATABASE ${name}`));
-  afterAll(() => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)));
+  created.push(name);
   const url = new URL(PG_ADMIN_URL);
   url.pathname = `/${name}`;
   return url.toString();

@@ -3,6 +3,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallRecord } from '../../src/contract/record.js';
 import { call, calllogsPath, queryBody, startTestServer, type Key, type TestServer } from '../helpers/server.js';
 import { makeRecord } from '../helpers/records.js';
+import { createTestDatabase, onDatabase, postgresAvailable } from '../helpers/pg.js';
+import { isPostgresUrl } from '../../src/store/open.js';
+
+const withPostgres = await postgresAvailable();
+const STORES = [
+  { name: 'sqlite', skip: false, db: async () => undefined },
+  { name: 'postgres', skip: !withPostgres, db: createTestDatabase },
+];
+
+/** Renames the records table from outside the server, as an operator's mistake would. */
+async function renameRecordsTable(server: TestServer, from: string, to: string): Promise<void> {
+  const sql = `ALTER TABLE ${from} RENAME TO ${to}`;
+  if (isPostgresUrl(server.dbPath)) return void (await onDatabase(server.dbPath, (c) => c.query(sql)));
+  const db = new Database(server.dbPath);
+  db.exec(sql);
+  db.close();
+}
 
 const T0 = Date.UTC(2022, 7, 20); // 2022-08-20 00:00:00 UTC
 
@@ -25,13 +42,14 @@ function expectNoLeak(text: string, key: Key): void {
   expect(text).not.toContain(key.sk);
 }
 
-describe('calllogs interface over HTTP', () => {
+for (const store of STORES) describe.skipIf(store.skip)(`calllogs interface over HTTP (${store.name})`, () => {
   let server: TestServer;
   let vdn2: Key;
   const seeded: CallRecord[] = [];
 
   beforeAll(async () => {
-    server = await startTestServer();
+    const db = await store.db();
+    server = await startTestServer(db ? { db } : {});
     vdn2 = await server.keys.create({ vdns: [2], label: 'vdn 2 only' });
     for (let i = 0; i < 250; i++) {
       seeded.push(makeRecord({ operTime: T0 + Math.floor(i / 2) * 3600_000, vdnId: i % 5 === 0 ? 3 : 2,
@@ -193,7 +211,8 @@ describe('calllogs interface over HTTP', () => {
     });
 
     it('401 once a key is disabled or deleted (after the lookup cache expires), 200 again when enabled', async () => {
-      const quick = await startTestServer({ keyCacheMs: 100 });
+      const db = await store.db();
+      const quick = await startTestServer({ keyCacheMs: 100, ...(db ? { db } : {}) });
       try {
         const key = await quick.keys.create({ vdns: [4] });
         const status = async () => (await call(quick.endpoint, calllogsPath(4), { key, body: queryBody() })).status;
@@ -259,16 +278,14 @@ describe('calllogs interface over HTTP', () => {
     });
 
     it('500 without internals when the store fails unexpectedly', async () => {
-      const other = new Database(server.dbPath);
-      other.exec('ALTER TABLE records RENAME TO records_moved');
+      await renameRecordsTable(server, 'records', 'records_moved');
       try {
         const answer = await call(server.endpoint, calllogsPath(2), { key: server.key, body: queryBody() });
         expect(answer.status).toBe(500);
         expect(answer.json).toEqual({ returnCode: '0200500', resultCode: '0200500', returnDesc: 'internal error', resultDesc: 'internal error' });
         expectNoLeak(answer.text, server.key);
       } finally {
-        other.exec('ALTER TABLE records_moved RENAME TO records');
-        other.close();
+        await renameRecordsTable(server, 'records_moved', 'records');
       }
       expect(await lastRecord(server)).toMatchObject({ httpStatus: 500, resultCode: '0200500' });
     });
