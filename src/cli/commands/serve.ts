@@ -20,6 +20,7 @@ interface ServeOptions {
   poolSize: number;
   retentionDays: number;
   spillDir?: string;
+  queueMax: number;
 }
 
 function parseZone(value: string): string {
@@ -52,6 +53,8 @@ export function serveCommand(): Command {
       .default(defaults.poolSize).argParser(parseInteger(1, 1000)))
     .addOption(new Option('--retention-days <n>', 'remove records older than this many days, in the background (0: keep all)')
       .env('CALLLOGS_RETENTION_DAYS').default(defaults.retentionDays).argParser(parseInteger(0, 100_000)))
+    .addOption(new Option('--queue-max <n>', 'records waiting in memory before new requests wait (or, while the store is down, spill at half)')
+      .env('CALLLOGS_QUEUE_MAX').default(defaults.writer.maxQueue).argParser(parseInteger(10, 10_000_000)))
     .addOption(new Option('--spill-dir <dir>', 'where records wait on disk while the store is down (default: spill/ beside the data)')
       .env('CALLLOGS_SPILL_DIR'))
     .addHelpText('after', `
@@ -79,6 +82,7 @@ Examples:
         poolSize: options.poolSize,
         retentionDays: options.retentionDays,
         spillDir: options.spillDir,
+        writer: { ...defaults.writer, maxQueue: options.queueMax },
         masterKey: process.env.CALLLOGS_MASTER_KEY || undefined,
       };
       const server = await startServer(config);
