@@ -5,16 +5,17 @@ import { NO_VDN } from './types.js';
 
 /**
  * The WHERE conditions of a query's window and url filter, for either store's SQL: `param`
- * registers a value and returns its placeholder.
+ * registers a value and returns its placeholder; `table` qualifies the columns.
  */
-export function windowConditions(q: Omit<StoreQuery, 'offset' | 'limit'>, param: (value: unknown) => string): string {
-  const where = [`vdn = ${param(q.vdnId)}`, `oper_time >= ${param(q.fromMs)}`, `oper_time < ${param(q.toMs)}`];
+export function windowConditions(q: Omit<StoreQuery, 'offset' | 'limit'>, param: (value: unknown) => string, table = ''): string {
+  const c = (column: string) => (table ? `${table}.${column}` : column);
+  const where = [`${c('vdn')} = ${param(q.vdnId)}`, `${c('oper_time')} >= ${param(q.fromMs)}`, `${c('oper_time')} < ${param(q.toMs)}`];
   if (q.url) {
     const range = urlRange(q.url);
-    if (range.exact !== undefined) where.push(`url = ${param(range.exact)}`);
+    if (range.exact !== undefined) where.push(`${c('url')} = ${param(range.exact)}`);
     else {
-      where.push(`url >= ${param(range.from)}`);
-      if (range.to !== undefined) where.push(`url < ${param(range.to)}`);
+      where.push(`${c('url')} >= ${param(range.from)}`);
+      if (range.to !== undefined) where.push(`${c('url')} < ${param(range.to)}`);
     }
   }
   return where.join(' AND ');

@@ -130,14 +130,22 @@ export class PostgresStore implements LogStore {
         const plan = pagePlan(count, q.offset, q.limit);
         let records: CallRecord[] = [];
         if (plan) {
-          const order = `oper_time ${plan.order}, id ${plan.order}`;
+          // The page's keys come from an index-only scan; then only its rows are read, by primary key
+          // within the window's partitions.
           const n = values.length;
-          // Positions come from an index-only scan; only the page's rows are read from the heap.
-          const { rows } = await client.query<RecordRow>(
-            `SELECT r.* FROM records r JOIN (SELECT oper_time, id FROM records WHERE ${condition} ORDER BY ${order} LIMIT $${n + 1} OFFSET $${n + 2}) p
-               USING (oper_time, id) ORDER BY ${order}`,
+          const keys = (await client.query<{ oper_time: number; id: string }>(
+            `SELECT oper_time, id FROM records WHERE ${condition} ORDER BY oper_time ${plan.order}, id ${plan.order} LIMIT $${n + 1} OFFSET $${n + 2}`,
             [...values, plan.limit, plan.offset],
-          );
+          )).rows;
+          const found = new Map<string, RecordRow>();
+          if (keys.length > 0) {
+            const { rows } = await client.query<RecordRow>(
+              `SELECT * FROM records WHERE ${condition} AND oper_time = ANY($${n + 1}::bigint[]) AND id = ANY($${n + 2}::text[])`,
+              [...values, keys.map((k) => k.oper_time), keys.map((k) => k.id)],
+            );
+            for (const row of rows) found.set(`${row.oper_time}/${row.id}`, row);
+          }
+          const rows = keys.map((k) => found.get(`${k.oper_time}/${k.id}`)!);
           if (plan.reverse) rows.reverse();
           records = rows.map(toRecord);
         }
