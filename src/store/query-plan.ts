@@ -1,4 +1,6 @@
+import type { UrlFilter } from '../contract/query.js';
 import type { CallRecord } from '../contract/record.js';
+import { TOTAL_URL } from './buckets.js';
 import type { ScanFilter, StoreQuery } from './types.js';
 import { urlRange } from './url-filter.js';
 import { NO_VDN } from './types.js';
@@ -10,15 +12,25 @@ import { NO_VDN } from './types.js';
 export function windowConditions(q: Omit<StoreQuery, 'offset' | 'limit'>, param: (value: unknown) => string, table = ''): string {
   const c = (column: string) => (table ? `${table}.${column}` : column);
   const where = [`${c('vdn')} = ${param(q.vdnId)}`, `${c('oper_time')} >= ${param(q.fromMs)}`, `${c('oper_time')} < ${param(q.toMs)}`];
-  if (q.url) {
-    const range = urlRange(q.url);
-    if (range.exact !== undefined) where.push(`${c('url')} = ${param(range.exact)}`);
-    else {
-      where.push(`${c('url')} >= ${param(range.from)}`);
-      if (range.to !== undefined) where.push(`${c('url')} < ${param(range.to)}`);
-    }
-  }
+  if (q.url) where.push(urlCondition(q.url, param, c('url')));
   return where.join(' AND ');
+}
+
+function urlCondition(url: UrlFilter, param: (value: unknown) => string, column: string): string {
+  const range = urlRange(url);
+  if (range.exact !== undefined) return `${column} = ${param(range.exact)}`;
+  return range.to === undefined ? `${column} >= ${param(range.from)}` : `${column} >= ${param(range.from)} AND ${column} < ${param(range.to)}`;
+}
+
+/**
+ * The per-hour counts of a query's VDN and url filter between two hours, newest first, from
+ * `record_counts` (no filter, or the prefix `""`: the total rows).
+ */
+export function hourCountsSql(q: Pick<StoreQuery, 'vdnId' | 'url'>, fromBucket: number, toBucket: number, param: (value: unknown) => string): string {
+  const url = !q.url || (q.url.kind === 'prefix' && q.url.value === '') ? `url = ${param(TOTAL_URL)}` : urlCondition(q.url, param, 'url');
+  return `SELECT bucket, sum(n) AS n FROM record_counts
+          WHERE vdn = ${param(q.vdnId)} AND bucket >= ${param(fromBucket)} AND bucket < ${param(toBucket)} AND ${url}
+          GROUP BY bucket ORDER BY bucket DESC`;
 }
 
 /** How to read one page of a window of `count` records, newest first. */

@@ -1,0 +1,90 @@
+import type { CallRecord } from '../contract/record.js';
+import { NO_VDN } from './types.js';
+
+/**
+ * Count structures that make a window's count and any offset cheap on both stores. Each store
+ * keeps `record_counts (vdn, bucket, url, n)`: how many records of a VDN and url were received in
+ * each hour (`bucket` = the hour's first millisecond), plus a total row per VDN and hour under the
+ * url `''` (no recorded url is empty). They change in the same transaction as the records.
+ *
+ * A window's count is then the sum of the whole hours inside it plus a direct count of the two
+ * partial hours at its edges; a page at offset k is read by walking the hours from the newest end
+ * until the k-th record's hour, and skipping only inside that hour.
+ */
+export const BUCKET_MS = 3_600_000;
+export const TOTAL_URL = '';
+
+export function bucketOf(epochMs: number): number {
+  return Math.floor(epochMs / BUCKET_MS) * BUCKET_MS;
+}
+
+export interface CountDelta {
+  vdn: number;
+  bucket: number;
+  url: string;
+  n: number;
+}
+
+/** How `record_counts` changes when these records are added (`sign` 1) or removed (-1). */
+export function countDeltas(records: Iterable<Pick<CallRecord, 'vdnId' | 'operTime' | 'url'>>, sign: 1 | -1 = 1): CountDelta[] {
+  const deltas = new Map<string, CountDelta>();
+  const add = (vdn: number, bucket: number, url: string) => {
+    const key = `${vdn}\u0000${bucket}\u0000${url}`;
+    const d = deltas.get(key);
+    if (d) d.n += sign;
+    else deltas.set(key, { vdn, bucket, url, n: sign });
+  };
+  for (const r of records) {
+    const vdn = r.vdnId ?? NO_VDN;
+    const bucket = bucketOf(r.operTime);
+    add(vdn, bucket, r.url);
+    add(vdn, bucket, TOTAL_URL);
+  }
+  // A fixed order keeps concurrent writers from locking the same rows in opposite orders.
+  return [...deltas.values()].sort((a, b) => a.vdn - b.vdn || a.bucket - b.bucket || (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
+}
+
+/** A window cut into whole hours `[firstFull, lastFullEnd)` and its two partial-hour edges. */
+export interface HourSplit {
+  firstFull: number;
+  lastFullEnd: number;
+}
+
+/** `undefined` when the window holds no whole hour (it is then counted directly). */
+export function hourSplit(fromMs: number, toMs: number): HourSplit | undefined {
+  const firstFull = Math.ceil(fromMs / BUCKET_MS) * BUCKET_MS;
+  const lastFullEnd = bucketOf(toMs);
+  return firstFull < lastFullEnd ? { firstFull, lastFullEnd } : undefined;
+}
+
+/** What a store counts for a split window (each for the query's VDN and url filter). */
+export interface WindowCounts {
+  /** Records in `[lastFullEnd, toMs)`. */
+  newestEdge: number;
+  /** Per whole hour, newest first (hours without records may be absent). */
+  hours: { bucket: number; n: number }[];
+  /** Records in `[fromMs, firstFull)`. */
+  oldestEdge: number;
+}
+
+/** Where to read a page: newest first below `toMs`, skipping `offset` records. */
+export interface Seek {
+  count: number;
+  toMs: number;
+  offset: number;
+}
+
+/**
+ * The window's exact count and the narrowest upper bound from which the record at `offset` is
+ * reached by skipping within one hour at most.
+ */
+export function locate(offset: number, toMs: number, split: HourSplit, counts: WindowCounts): Seek {
+  const count = counts.newestEdge + counts.hours.reduce((sum, h) => sum + h.n, 0) + counts.oldestEdge;
+  let before = counts.newestEdge;
+  if (offset < before) return { count, toMs, offset };
+  for (const { bucket, n } of counts.hours) {
+    if (offset < before + n) return { count, toMs: bucket + BUCKET_MS, offset: offset - before };
+    before += n;
+  }
+  return { count, toMs: split.firstFull, offset: offset - before };
+}
