@@ -27,32 +27,10 @@ function urlCondition(url: UrlFilter, param: (value: unknown) => string, column:
  * `record_counts` (no filter, or the prefix `""`: the total rows).
  */
 export function hourCountsSql(q: Pick<StoreQuery, 'vdnId' | 'url'>, fromBucket: number, toBucket: number, param: (value: unknown) => string): string {
+  // Parameters are registered in the order they appear: SQLite's placeholders are positional.
+  const window = `vdn = ${param(q.vdnId)} AND bucket >= ${param(fromBucket)} AND bucket < ${param(toBucket)}`;
   const url = !q.url || (q.url.kind === 'prefix' && q.url.value === '') ? `url = ${param(TOTAL_URL)}` : urlCondition(q.url, param, 'url');
-  return `SELECT bucket, sum(n) AS n FROM record_counts
-          WHERE vdn = ${param(q.vdnId)} AND bucket >= ${param(fromBucket)} AND bucket < ${param(toBucket)} AND ${url}
-          GROUP BY bucket ORDER BY bucket DESC`;
-}
-
-/** How to read one page of a window of `count` records, newest first. */
-export interface PagePlan {
-  order: 'DESC' | 'ASC';
-  offset: number;
-  limit: number;
-  /** The rows come oldest first and must be reversed. */
-  reverse: boolean;
-}
-
-/**
- * A page in the older half of the window is read from the oldest end (then reversed), so no page
- * skips more than half of the window's index entries. `undefined`: the page is past the end.
- */
-export function pagePlan(count: number, offset: number, limit: number): PagePlan | undefined {
-  if (offset >= count) return undefined;
-  const end = Math.min(offset + limit, count);
-  const fromOldest = offset > count - end;
-  return fromOldest
-    ? { order: 'ASC', offset: count - end, limit: end - offset, reverse: true }
-    : { order: 'DESC', offset, limit, reverse: false };
+  return `SELECT bucket, sum(n) AS n FROM record_counts WHERE ${window} AND ${url} GROUP BY bucket ORDER BY bucket DESC`;
 }
 
 export const SCAN_PAGE = 1000;

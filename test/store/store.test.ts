@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CallRecord } from '../../src/contract/record.js';
@@ -164,7 +165,8 @@ describe.skipIf(!withPostgres)('postgres layout', () => {
     expect((await partitions()).length).toBe(3);
     await first.insertBatch([makeRecord({ operTime: Date.UTC(2020, 1, 29, 12) })]);
     expect(await partitions()).toContain('records_p20200229');
-    expect(await onDatabase(url, async (c) => (await c.query('SELECT count(*)::int AS n FROM schema_migrations')).rows[0].n)).toBe(1);
+    const files = readdirSync(new URL('../../src/store/postgres/migrations/', import.meta.url)).length;
+    expect(await onDatabase(url, async (c) => (await c.query('SELECT count(*)::int AS n FROM schema_migrations')).rows[0].n)).toBe(files);
     expect(await second.removeBefore(Date.UTC(2020, 2, 1))).toBe(1);
     expect(await partitions()).not.toContain('records_p20200229');
     await first.close();

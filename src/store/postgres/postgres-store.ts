@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { CalllogsError } from '../../contract/codes.js';
 import type { CallRecord } from '../../contract/record.js';
-import { keysetScan, pagePlan, SCAN_PAGE, windowConditions } from '../query-plan.js';
+import { BUCKET_MS, hourSplit, locate, TOTAL_URL, type Seek } from '../buckets.js';
+import { hourCountsSql, keysetScan, SCAN_PAGE, windowConditions } from '../query-plan.js';
 import { RECORD_COLUMNS, toKey, toRecord, toRow, vdnsColumn, type KeyRow, type RecordRow } from '../rows.js';
 import {
   DuplicateKeyError,
@@ -22,6 +23,22 @@ const DAYS_AHEAD = 2;
 const COLUMN_TYPES = ['text', 'int', 'bigint', 'text', 'text', 'text', 'text', 'int', 'text', 'text', 'text', 'float8'];
 const COLUMNS = RECORD_COLUMNS.join(', ');
 const UNNEST = `SELECT * FROM unnest(${COLUMN_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`;
+
+/**
+ * Inserts records and adds the ones actually inserted to record_counts, in one statement (so one
+ * transaction), the count rows in a fixed order so concurrent writers never deadlock.
+ */
+function insertCountingSql(onConflict: string): string {
+  return `WITH added AS (INSERT INTO records (${COLUMNS}) ${UNNEST} ${onConflict} RETURNING vdn, oper_time, url),
+    deltas AS (
+      SELECT vdn, (oper_time / ${BUCKET_MS}) * ${BUCKET_MS} AS bucket, url, count(*) AS n FROM added GROUP BY 1, 2, 3
+      UNION ALL
+      SELECT vdn, (oper_time / ${BUCKET_MS}) * ${BUCKET_MS}, '${TOTAL_URL}', count(*) FROM added GROUP BY 1, 2)
+    INSERT INTO record_counts (vdn, bucket, url, n) SELECT vdn, bucket, url, n FROM deltas ORDER BY vdn, url, bucket
+    ON CONFLICT (vdn, url, bucket) DO UPDATE SET n = record_counts.n + excluded.n`;
+}
+const INSERT_NEW = insertCountingSql('ON CONFLICT DO NOTHING');
+const IMPORT = insertCountingSql('');
 
 // Epoch milliseconds fit a double exactly: read int8 columns as numbers.
 const types = {
@@ -114,28 +131,43 @@ export class PostgresStore implements LogStore {
     return guarded(async () => {
       if (records.length === 0) return;
       await this.ensurePartitions(records.map((r) => r.operTime));
-      await this.pool.query(`INSERT INTO records (${COLUMNS}) ${UNNEST} ON CONFLICT DO NOTHING`, columnArrays(records));
+      await this.pool.query(INSERT_NEW, columnArrays(records));
     });
   }
 
   query(q: StoreQuery): Promise<QueryPage> {
     return guarded(async () => {
-      const values: unknown[] = [];
-      const condition = windowConditions(q, (value) => (values.push(value), `$${values.length}`));
       const client = await this.pool.connect();
       try {
         // One snapshot for the count and the page.
         await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-        const count = Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM records WHERE ${condition}`, values)).rows[0]!.n);
-        const plan = pagePlan(count, q.offset, q.limit);
+        const countRange = async (fromMs: number, toMs: number): Promise<number> => {
+          const params: unknown[] = [];
+          const where = windowConditions({ ...q, fromMs, toMs }, (value) => (params.push(value), `$${params.length}`));
+          return Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM records WHERE ${where}`, params)).rows[0]!.n);
+        };
+        const split = hourSplit(q.fromMs, q.toMs);
+        let seek: Seek;
+        if (!split) seek = { count: await countRange(q.fromMs, q.toMs), toMs: q.toMs, offset: q.offset };
+        else {
+          const params: unknown[] = [];
+          const sql = hourCountsSql(q, split.firstFull, split.lastFullEnd, (value) => (params.push(value), `$${params.length}`));
+          const hours = (await client.query<{ bucket: number; n: string }>(sql, params)).rows.map((h) => ({ bucket: h.bucket, n: Number(h.n) }));
+          seek = locate(q.offset, q.toMs, split, {
+            newestEdge: await countRange(split.lastFullEnd, q.toMs), hours, oldestEdge: await countRange(q.fromMs, split.firstFull),
+          });
+        }
+        const count = seek.count;
         let records: CallRecord[] = [];
-        if (plan) {
-          // The page's keys come from an index-only scan; then only its rows are read, by primary key
-          // within the window's partitions.
+        if (q.offset < count) {
+          // The page's keys come from an index-only scan, skipping within one hour at most; then only
+          // its rows are read, by primary key within the window's partitions.
+          const values: unknown[] = [];
+          const condition = windowConditions({ ...q, toMs: seek.toMs }, (value) => (values.push(value), `$${values.length}`));
           const n = values.length;
           const keys = (await client.query<{ oper_time: number; id: string }>(
-            `SELECT oper_time, id FROM records WHERE ${condition} ORDER BY oper_time ${plan.order}, id ${plan.order} LIMIT $${n + 1} OFFSET $${n + 2}`,
-            [...values, plan.limit, plan.offset],
+            `SELECT oper_time, id FROM records WHERE ${condition} ORDER BY oper_time DESC, id DESC LIMIT $${n + 1} OFFSET $${n + 2}`,
+            [...values, q.limit, seek.offset],
           )).rows;
           const found = new Map<string, RecordRow>();
           if (keys.length > 0) {
@@ -145,9 +177,7 @@ export class PostgresStore implements LogStore {
             );
             for (const row of rows) found.set(`${row.oper_time}/${row.id}`, row);
           }
-          const rows = keys.map((k) => found.get(`${k.oper_time}/${k.id}`)!);
-          if (plan.reverse) rows.reverse();
-          records = rows.map(toRecord);
+          records = keys.map((k) => toRecord(found.get(`${k.oper_time}/${k.id}`)!));
         }
         await client.query('COMMIT');
         return { count, records };
@@ -199,7 +229,7 @@ export class PostgresStore implements LogStore {
         if (records.length === 0) return;
         await this.ensurePartitions(records.map((r) => r.operTime));
         try {
-          await client.query(`INSERT INTO records (${COLUMNS}) ${UNNEST}`, columnArrays(records));
+          await client.query(IMPORT, columnArrays(records));
         } catch (error) {
           const e = error as { code?: string; detail?: string };
           if (e.code !== '23505') throw translateError(error);
@@ -236,7 +266,19 @@ export class PostgresStore implements LogStore {
         if (!/pending detach/.test((error as Error).message)) throw error;
         await this.pool.query(`ALTER TABLE records DETACH PARTITION ${name} FINALIZE`);
       }
-      await this.pool.query(`DROP TABLE ${name}`);
+      // Detached, its records are out of every query; its counts go with it, atomically.
+      const client = await this.pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query('DELETE FROM record_counts WHERE bucket >= $1 AND bucket < $2', [day * DAY_MS, (day + 1) * DAY_MS]);
+        await client.query(`DROP TABLE ${name}`);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
       this.days.delete(day);
       dropped += 1;
     }

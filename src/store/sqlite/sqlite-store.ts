@@ -4,7 +4,8 @@ import { dirname } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { CalllogsError } from '../../contract/codes.js';
 import type { CallRecord } from '../../contract/record.js';
-import { keysetScan, pagePlan, SCAN_PAGE, windowConditions } from '../query-plan.js';
+import { countDeltas, hourSplit, locate, type Seek } from '../buckets.js';
+import { hourCountsSql, keysetScan, SCAN_PAGE, windowConditions } from '../query-plan.js';
 import { RECORD_COLUMNS, toKey, toRecord, toRow, vdnsColumn, type KeyRow, type RecordRow } from '../rows.js';
 import {
   DuplicateKeyError,
@@ -47,14 +48,19 @@ export class SqliteStore implements LogStore {
   private readonly db: Database.Database;
   private readonly insertNew: Database.Statement<RecordRow>;
   private readonly insertMany: (records: CallRecord[]) => void;
+  private readonly addCounts: Database.Statement<[number, number, string, number]>;
   private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(db: Database.Database) {
     this.db = db;
     this.insertNew = db.prepare(INSERT);
+    this.addCounts = db.prepare(
+      'INSERT INTO record_counts (vdn, bucket, url, n) VALUES (?, ?, ?, ?) ON CONFLICT (vdn, url, bucket) DO UPDATE SET n = n + excluded.n',
+    );
     const insertOrSkip = db.prepare<RecordRow>(`${INSERT} ON CONFLICT (id) DO NOTHING`);
     this.insertMany = db.transaction((records: CallRecord[]) => {
-      for (const r of records) insertOrSkip.run(toRow(r));
+      // Only the records actually added count: a batch written again changes nothing.
+      this.applyCounts(records.filter((r) => insertOrSkip.run(toRow(r)).changes > 0), 1);
     });
     this.keys = new SqliteKeys(db);
   }
@@ -68,6 +74,10 @@ export class SqliteStore implements LogStore {
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     migrate(db);
     return new SqliteStore(db);
+  }
+
+  private applyCounts(records: Parameters<typeof countDeltas>[0], sign: 1 | -1): void {
+    for (const d of countDeltas(records, sign)) this.addCounts.run(d.vdn, d.bucket, d.url, d.n);
   }
 
   /** Statements are prepared once per distinct SQL text (a handful of filter shapes). */
@@ -85,19 +95,33 @@ export class SqliteStore implements LogStore {
   }
 
   query(q: StoreQuery): Promise<QueryPage> {
-    const params: unknown[] = [];
-    const condition = windowConditions(q, (value) => (params.push(value), '?'));
+    const countRange = (fromMs: number, toMs: number): number => {
+      const params: unknown[] = [];
+      const condition = windowConditions({ ...q, fromMs, toMs }, (value) => (params.push(value), '?'));
+      return this.statement(`SELECT count(*) FROM records WHERE ${condition}`).pluck().get(params) as number;
+    };
     const read = this.db.transaction((): QueryPage => {
-      const count = this.statement(`SELECT count(*) FROM records WHERE ${condition}`).pluck().get(params) as number;
-      const plan = pagePlan(count, q.offset, q.limit);
-      if (!plan) return { count, records: [] };
-      // The page's rowids come from the covering index; only those rows are then read.
-      const order = `oper_time ${plan.order}, id ${plan.order}`;
+      const split = hourSplit(q.fromMs, q.toMs);
+      let seek: Seek;
+      if (!split) seek = { count: countRange(q.fromMs, q.toMs), toMs: q.toMs, offset: q.offset };
+      else {
+        const params: unknown[] = [];
+        const hours = this.statement(hourCountsSql(q, split.firstFull, split.lastFullEnd, (value) => (params.push(value), '?')))
+          .all(params) as { bucket: number; n: number }[];
+        seek = locate(q.offset, q.toMs, split, {
+          newestEdge: countRange(split.lastFullEnd, q.toMs), hours, oldestEdge: countRange(q.fromMs, split.firstFull),
+        });
+      }
+      if (q.offset >= seek.count) return { count: seek.count, records: [] };
+      const params: unknown[] = [];
+      const condition = windowConditions({ ...q, toMs: seek.toMs }, (value) => (params.push(value), '?'));
+      // The page's rowids come from the covering index, skipping within one hour at most; only
+      // those rows are then read.
       const rows = this.statement(
-        `SELECT * FROM records WHERE rowid IN (SELECT rowid FROM records WHERE ${condition} ORDER BY ${order} LIMIT ? OFFSET ?) ORDER BY ${order}`,
-      ).all(...params, plan.limit, plan.offset) as RecordRow[];
-      if (plan.reverse) rows.reverse();
-      return { count, records: rows.map(toRecord) };
+        `SELECT * FROM records WHERE rowid IN (SELECT rowid FROM records WHERE ${condition}
+           ORDER BY oper_time DESC, id DESC LIMIT ? OFFSET ?) ORDER BY oper_time DESC, id DESC`,
+      ).all(...params, q.limit, seek.offset) as RecordRow[];
+      return { count: seek.count, records: rows.map(toRecord) };
     });
     return guarded(() => read.deferred());
   }
@@ -126,6 +150,7 @@ export class SqliteStore implements LogStore {
             throw new ImportRowError(index, duplicate ? `id: ${r.id} is already stored` : 'record cannot be stored');
           }
         });
+        this.applyCounts(records, 1);
       },
       commit: async () => {
         this.db.exec('COMMIT');
@@ -144,12 +169,19 @@ export class SqliteStore implements LogStore {
   async removeBefore(cutoffMs: number): Promise<number> {
     const vdns = this.db.prepare('SELECT DISTINCT vdn FROM records ORDER BY vdn').pluck().all() as number[];
     const remove = this.db.prepare(
-      `DELETE FROM records WHERE rowid IN (SELECT rowid FROM records WHERE vdn = ? AND oper_time < ? LIMIT ${RETENTION_BATCH})`,
+      `DELETE FROM records WHERE rowid IN (SELECT rowid FROM records WHERE vdn = ? AND oper_time < ? LIMIT ${RETENTION_BATCH})
+       RETURNING vdn, oper_time, url`,
     );
+    const removeBatch = this.db.transaction((vdn: number): number => {
+      const gone = (remove.all(vdn, cutoffMs) as Pick<RecordRow, 'vdn' | 'oper_time' | 'url'>[])
+        .map((row) => ({ vdnId: row.vdn, operTime: row.oper_time, url: row.url }));
+      this.applyCounts(gone, -1);
+      return gone.length;
+    });
     let removed = 0;
     for (const vdn of vdns) {
       for (;;) {
-        const { changes } = await guarded(() => remove.run(vdn, cutoffMs));
+        const changes = await guarded(() => removeBatch(vdn));
         removed += changes;
         await yieldToEventLoop();
         if (changes < RETENTION_BATCH) break;
