@@ -41,7 +41,7 @@ export function countDeltas(records: Iterable<Pick<CallRecord, 'vdnId' | 'operTi
     add(vdn, bucket, TOTAL_URL);
   }
   // A fixed order keeps concurrent writers from locking the same rows in opposite orders.
-  return [...deltas.values()].sort((a, b) => a.vdn - b.vdn || a.bucket - b.bucket || (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
+  return [...deltas.values()].sort((a, b) => a.bucket - b.bucket || a.vdn - b.vdn || (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
 }
 
 /** A window cut into whole hours `[firstFull, lastFullEnd)` and its two partial-hour edges. */

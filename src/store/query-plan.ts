@@ -1,6 +1,6 @@
 import type { UrlFilter } from '../contract/query.js';
 import type { CallRecord } from '../contract/record.js';
-import { TOTAL_URL } from './buckets.js';
+import { BUCKET_MS, TOTAL_URL } from './buckets.js';
 import type { ScanFilter, StoreQuery } from './types.js';
 import { urlRange } from './url-filter.js';
 import { NO_VDN } from './types.js';
@@ -24,13 +24,17 @@ function urlCondition(url: UrlFilter, param: (value: unknown) => string, column:
 
 /**
  * The per-hour counts of a query's VDN and url filter between two hours, newest first, from
- * `record_counts` (no filter, or the prefix `""`: the total rows).
+ * `record_counts` (no filter, or the prefix `""`: the total rows): one index probe per hour, the
+ * table being keyed hour first. Works on both stores (recursive CTE over the hours).
  */
 export function hourCountsSql(q: Pick<StoreQuery, 'vdnId' | 'url'>, fromBucket: number, toBucket: number, param: (value: unknown) => string): string {
   // Parameters are registered in the order they appear: SQLite's placeholders are positional.
-  const window = `vdn = ${param(q.vdnId)} AND bucket >= ${param(fromBucket)} AND bucket < ${param(toBucket)}`;
-  const url = !q.url || (q.url.kind === 'prefix' && q.url.value === '') ? `url = ${param(TOTAL_URL)}` : urlCondition(q.url, param, 'url');
-  return `SELECT bucket, sum(n) AS n FROM record_counts WHERE ${window} AND ${url} GROUP BY bucket ORDER BY bucket DESC`;
+  const hours = `WITH RECURSIVE hours (bucket) AS (SELECT CAST(${param(fromBucket)} AS BIGINT) UNION ALL
+    SELECT bucket + ${BUCKET_MS} FROM hours WHERE bucket + ${BUCKET_MS} < ${param(toBucket)})`;
+  const vdn = `c.vdn = ${param(q.vdnId)}`;
+  const url = !q.url || (q.url.kind === 'prefix' && q.url.value === '') ? `c.url = ${param(TOTAL_URL)}` : urlCondition(q.url, param, 'c.url');
+  return `${hours} SELECT h.bucket AS bucket, sum(c.n) AS n FROM hours h JOIN record_counts c ON c.bucket = h.bucket AND ${vdn} AND ${url}
+          GROUP BY h.bucket ORDER BY h.bucket DESC`;
 }
 
 export const SCAN_PAGE = 1000;

@@ -34,8 +34,8 @@ function insertCountingSql(onConflict: string): string {
       SELECT vdn, (oper_time / ${BUCKET_MS}) * ${BUCKET_MS} AS bucket, url, count(*) AS n FROM added GROUP BY 1, 2, 3
       UNION ALL
       SELECT vdn, (oper_time / ${BUCKET_MS}) * ${BUCKET_MS}, '${TOTAL_URL}', count(*) FROM added GROUP BY 1, 2)
-    INSERT INTO record_counts (vdn, bucket, url, n) SELECT vdn, bucket, url, n FROM deltas ORDER BY vdn, url, bucket
-    ON CONFLICT (vdn, url, bucket) DO UPDATE SET n = record_counts.n + excluded.n`;
+    INSERT INTO record_counts (vdn, bucket, url, n) SELECT vdn, bucket, url, n FROM deltas ORDER BY bucket, vdn, url
+    ON CONFLICT (bucket, vdn, url) DO UPDATE SET n = record_counts.n + excluded.n`;
 }
 const INSERT_NEW = insertCountingSql('ON CONFLICT DO NOTHING');
 const IMPORT = insertCountingSql('');

@@ -55,7 +55,7 @@ export class SqliteStore implements LogStore {
     this.db = db;
     this.insertNew = db.prepare(INSERT);
     this.addCounts = db.prepare(
-      'INSERT INTO record_counts (vdn, bucket, url, n) VALUES (?, ?, ?, ?) ON CONFLICT (vdn, url, bucket) DO UPDATE SET n = n + excluded.n',
+      'INSERT INTO record_counts (vdn, bucket, url, n) VALUES (?, ?, ?, ?) ON CONFLICT (bucket, vdn, url) DO UPDATE SET n = n + excluded.n',
     );
     const insertOrSkip = db.prepare<RecordRow>(`${INSERT} ON CONFLICT (id) DO NOTHING`);
     this.insertMany = db.transaction((records: CallRecord[]) => {

@@ -1,3 +1,5 @@
+-- Keyed hour first: a batch's changes fall on the few pages of the current hour, and a window's
+-- counts are one index probe per hour (src/store/query-plan.ts, hourCountsSql).
 -- Records per VDN, url and hour (bucket = the hour's first epoch millisecond); url '' holds the
 -- VDN's total for the hour. Kept in the same transaction as the records, so a window's count
 -- sums whole hours and a deep offset jumps to its hour (src/store/buckets.ts).
@@ -6,7 +8,7 @@ CREATE TABLE record_counts (
   bucket INTEGER NOT NULL,
   url    TEXT    NOT NULL,
   n      INTEGER NOT NULL,
-  PRIMARY KEY (vdn, url, bucket)
+  PRIMARY KEY (bucket, vdn, url)
 ) WITHOUT ROWID;
 
 INSERT INTO record_counts (vdn, bucket, url, n)
