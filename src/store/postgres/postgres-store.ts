@@ -31,9 +31,9 @@ const UNNEST = `SELECT * FROM unnest(${COLUMN_TYPES.map((t, i) => `$${i + 1}::${
 function insertCountingSql(onConflict: string): string {
   return `WITH added AS (INSERT INTO records (${COLUMNS}) ${UNNEST} ${onConflict} RETURNING vdn, oper_time, url),
     deltas AS (
-      SELECT vdn, (oper_time / ${BUCKET_MS}) * ${BUCKET_MS} AS bucket, url, count(*) AS n FROM added GROUP BY 1, 2, 3
-      UNION ALL
-      SELECT vdn, (oper_time / ${BUCKET_MS}) * ${BUCKET_MS}, '${TOTAL_URL}', count(*) FROM added GROUP BY 1, 2)
+      SELECT vdn, bucket, coalesce(url, '${TOTAL_URL}') AS url, count(*) AS n
+      FROM (SELECT vdn, (oper_time / ${BUCKET_MS}) * ${BUCKET_MS} AS bucket, url FROM added) a
+      GROUP BY GROUPING SETS ((vdn, bucket, url), (vdn, bucket)))
     INSERT INTO record_counts (vdn, bucket, url, n) SELECT vdn, bucket, url, n FROM deltas ORDER BY bucket, vdn, url
     ON CONFLICT (bucket, vdn, url) DO UPDATE SET n = record_counts.n + excluded.n`;
 }
