@@ -5,7 +5,7 @@
 //      first / middle / last page of 100 with its count: server-side p50 / p99 of the store next to
 //      the naive COUNT(*) + ORDER BY ... OFFSET ... LIMIT on the same data;
 //   3. the server's RSS while a client pages through a range of about 1,000,000 records (SQLite).
-// Usage: node bench/query-scale.mjs [--records N] [--iterations I] [--pg URL] [--skip-rss]
+// Usage: node bench/query-scale.mjs [--records N] [--iterations I] [--pg URL] [--only write|query|rss]
 import pg from 'pg';
 import Database from 'better-sqlite3';
 import { execFileSync, spawn } from 'node:child_process';
@@ -23,7 +23,7 @@ const { values } = parseArgs({
     records: { type: 'string', default: '10000000' },
     iterations: { type: 'string', default: '100' },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
-    'skip-rss': { type: 'boolean', default: false },
+    only: { type: 'string' },
   },
 });
 const N = Number(values.records);
@@ -38,14 +38,19 @@ const dir = mkdtempSync(join(tmpdir(), 'calllogs-scale-'));
 
 console.log(`machine: ${cpus().length} x ${cpus()[0].model}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}; ${fmt(N)} records`);
 
+const run = (part) => !values.only || values.only === part;
+
+/** The first `count` of the N-record sequence, in batches of 1,000: records at the store's density. */
 function* batches(count, seed) {
   let batch = [];
-  for (const r of generateRecords({ count, endMs: END, seed })) {
+  let left = count;
+  for (const r of generateRecords({ count: N, endMs: END, seed })) {
     batch.push(r);
     if (batch.length === 1000) {
       yield batch;
       batch = [];
     }
+    if (--left === 0) break;
   }
   if (batch.length) yield batch;
 }
@@ -106,13 +111,14 @@ const naiveSql = (q, p) => {
   return where.join(' AND ');
 };
 
-// --- 1. Write cost: the same records into fresh stores with and without the count structures,
-// alternating three times (the machine is shared and noisy); the median of the three costs.
+// --- 1. Write cost: the same records (the first 300,000 of the N-record sequence, so at the
+// store's density, in time order, as live traffic arrives) into fresh stores with and without the
+// count structures, alternating three times (the machine is shared and noisy); the median cost.
 const WRITE_N = Math.min(N, 300_000);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const report = (name, pairs) => console.log(`${name.padEnd(8)} write cost: ` + pairs.map(([w, wo]) => `${fmt(w)} vs ${fmt(wo)} records/s`).join('; ') +
   ` (with vs without count structures) → median cost ${median(pairs.map(([w, wo]) => 100 * (1 - w / wo))).toFixed(1)} %`);
-{
+if (run('write')) {
   const pairs = [];
   for (let round = 0; round < 3; round++) {
     const ours = SqliteStore.open(join(dir, `with-${round}.db`));
@@ -143,7 +149,7 @@ async function database(suffix) {
   return url.toString();
 }
 try {
-  {
+  if (run('write')) {
     const pairs = [];
     const types = ['text', 'int', 'bigint', 'text', 'text', 'text', 'text', 'int', 'text', 'text', 'text', 'float8'];
     for (let round = 0; round < 3; round++) {
@@ -174,12 +180,12 @@ try {
   // --- 2. Query comparison on N records.
   const hotUrl = `/rest/isales/v1/openapi/campaigns/${HOT_VDN}`;
   const sqlitePath = join(dir, 'scale.db');
-  {
+  if (run('query') || run('rss')) {
     const store = SqliteStore.open(sqlitePath);
     const loaded = await rate(N, (b) => store.insertBatch(b), false);
     console.log(`sqlite   loaded ${fmt(N)} records at ${fmt(loaded)} records/s (generation included)`);
     const raw = new Database(sqlitePath, { readonly: true });
-    await compare('sqlite', store, async (q) => {
+    if (run('query')) await compare('sqlite', store, async (q) => {
       const params = [];
       const where = naiveSql(q, (v) => (params.push(v), '?'));
       const count = raw.prepare(`SELECT count(*) FROM records WHERE ${where}`).pluck().get(params);
@@ -189,7 +195,7 @@ try {
     raw.close();
     await store.close();
   }
-  {
+  if (run('query')) {
     const url = await database('scale');
     const store = await PostgresStore.open(url);
     const loaded = await rate(N, (b) => store.insertBatch(b), false);
@@ -212,7 +218,7 @@ try {
   }
 
   // --- 3. Server RSS while a client pages through ~1,000,000 records of the SQLite store.
-  if (!values['skip-rss']) {
+  if (run('rss')) {
     execFileSync(process.execPath, [CLI, 'keys', 'create', '--all-vdns', '--ak', 'scale', '--sk', 'scale-secret-key', '--db', sqlitePath]);
     const server = spawn(process.execPath, [CLI, 'serve', '--db', sqlitePath, '--port', '0', '--log-level', 'warn', '--tz', 'UTC'], { stdio: ['ignore', 'ignore', 'pipe'] });
     const endpoint = await new Promise((resolve) => {
