@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { join } from 'node:path';
 import { KeyStore } from '../auth/key-store.js';
 import { createIdGenerator } from '../record/ids.js';
 import { createRedactor } from '../record/redact.js';
@@ -8,9 +9,8 @@ import { openStore } from '../store/open.js';
 import type { LogStore } from '../store/types.js';
 import { buildApp } from './app.js';
 import { bootstrapKey, dataDirFor } from './bootstrap-key.js';
-import { join } from 'node:path';
-import { Upkeep } from './upkeep.js';
 import type { ServerConfig } from './config.js';
+import { Upkeep } from './upkeep.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -34,7 +34,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     spill: new SpillFile(config.spillDir ?? join(dataDirFor(config.db), 'spill')),
     onError: (error, attempt) =>
       app.log.warn({ errType: (error as Error).name, errMessage: (error as Error).message, attempt }, 'record batch failed, retrying'),
-    onSpill: (event, records) => app.log.warn({ records }, event === 'spilled' ? 'store unavailable: records spilled to disk' : 'spilled records written to the store'),
+    onSpill: (event, records) =>
+      event === 'spilled'
+        ? app.log.warn({ records }, 'store unavailable: records spilled to disk')
+        : app.log.info({ records }, 'spilled records written to the store'),
   });
   const app = await buildApp({ config, store, keys, writer, ids: createIdGenerator(), redact: createRedactor() });
   await app.listen({ host: config.host, port: config.port });

@@ -27,14 +27,8 @@ export async function postgresAvailable(): Promise<boolean> {
   return false;
 }
 
-async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
+function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  return onDatabase(PG_ADMIN_URL, work);
 }
 
 // Registered when a test file loads this module: hooks added later (inside a test or another hook)
