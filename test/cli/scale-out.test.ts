@@ -64,3 +64,23 @@ describe.skipIf(!withPostgres)('several instances on one PostgreSQL', () => {
     }
   }, 60_000);
 });
+
+describe.skipIf(!withPostgres)('store commands on PostgreSQL', () => {
+  it('imports (all or nothing) and exports through a postgres:// URL', async () => {
+    const db = await createTestDatabase();
+    const line = (patch: Record<string, unknown>) => JSON.stringify({
+      vdnId: 2, operTime: '2022-08-19T14:18:31.000+00:00', url: '/rest/isales/v1/openapi/campaigns/2', request: '{"vdnId":2}',
+      resultCode: '0200000', resultDesc: 'ok', httpStatus: 200, type: 'GET', ...patch,
+    });
+    const input = [line({ id: '166088991109059950708365448582' }), line({ vdnId: 3 }), line({ vdnId: null, operTime: '2021-01-01T00:00:00.000Z' })].join('\n');
+    expect(await runCli(['import', '-', '--db', db], { input })).toMatchObject({ code: 0, stderr: 'imported 3 records\n' });
+    const bad = await runCli(['import', '-', '--db', db], { input: [line({ vdnId: 4 }), line({ id: '166088991109059950708365448582' })].join('\n') });
+    expect(bad).toMatchObject({ code: 1, stderr: 'calllogs: error: line 2: id: 166088991109059950708365448582 is already stored; nothing was imported\n' });
+    const exported = (await runCli(['export', '--db', db])).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(exported.map((r) => r.vdnId)).toEqual([null, 2, 3]);
+    expect(exported[1].id).toBe('166088991109059950708365448582');
+    const csv = await runCli(['export', '--db', db, '--vdn', '3', '--format', 'csv']);
+    expect(csv.stdout.trim().split('\n')).toHaveLength(2);
+    expect((await runCli(['keys', 'list', '--json', '--db', db])).stdout).toBe('[]\n');
+  });
+});

@@ -29,8 +29,6 @@ Examples:
   $ calllogs import records.ndjson
   $ zcat old.ndjson.gz | calllogs import --db /var/lib/calllogs/calllogs.db`)
     .action(async (file: string, options: { db: string }) => {
-      const input = file === '-' ? process.stdin : createReadStream(file);
-      const lines = createInterface({ input, crlfDelay: Infinity });
       const newId = createIdGenerator();
       const imported = await withStore(options.db, async (store) => {
         const session = await store.beginImport();
@@ -50,7 +48,9 @@ Examples:
           batchLines = [];
         };
         try {
-          for await (const line of lines) {
+          // Created only now: lines read while the store was opening would be lost to the iterator.
+          const input = file === '-' ? process.stdin : createReadStream(file);
+          for await (const line of createInterface({ input, crlfDelay: Infinity })) {
             lineNumber += 1;
             if (line.trim() === '') continue;
             let record;
