@@ -5,7 +5,7 @@
 //      first / middle / last page of 100 with its count: server-side p50 / p99 of the store next to
 //      the naive COUNT(*) + ORDER BY ... OFFSET ... LIMIT on the same data;
 //   3. the server's RSS while a client pages through a range of about 1,000,000 records (SQLite).
-// Usage: node bench/query-scale.mjs [--records N] [--iterations I] [--pg URL] [--only write|query|rss]
+// Usage: node bench/query-scale.mjs [--records N] [--iterations I] [--pg URL] [--only write|query|rss] [--server-heap MiB]
 import pg from 'pg';
 import Database from 'better-sqlite3';
 import { execFileSync, spawn } from 'node:child_process';
@@ -24,6 +24,7 @@ const { values } = parseArgs({
     iterations: { type: 'string', default: '100' },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     only: { type: 'string' },
+    'server-heap': { type: 'string' },
   },
 });
 const N = Number(values.records);
@@ -220,7 +221,9 @@ try {
   // --- 3. Server RSS while a client pages through ~1,000,000 records of the SQLite store.
   if (run('rss')) {
     execFileSync(process.execPath, [CLI, 'keys', 'create', '--all-vdns', '--ak', 'scale', '--sk', 'scale-secret-key', '--db', sqlitePath]);
-    const server = spawn(process.execPath, [CLI, 'serve', '--db', sqlitePath, '--port', '0', '--log-level', 'warn', '--tz', 'UTC'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // A capped heap shows that paging holds nothing per page: the server would die of it otherwise.
+    const heap = values['server-heap'] ? [`--max-old-space-size=${values['server-heap']}`] : [];
+    const server = spawn(process.execPath, [...heap, CLI, 'serve', '--db', sqlitePath, '--port', '0', '--log-level', 'warn', '--tz', 'UTC'], { stdio: ['ignore', 'ignore', 'pipe'] });
     const endpoint = await new Promise((resolve) => {
       let err = '';
       server.stderr.on('data', (d) => {
@@ -240,7 +243,7 @@ try {
     }
     samples.push(rss());
     const seconds = (performance.now() - started) / 1000;
-    console.log(`server RSS while paging ${fmt(seen)} records (${fmt(seen / seconds)} records/s): ` +
+    console.log(`server${heap.length ? ` (heap capped at ${values['server-heap']} MiB)` : ''} RSS while paging ${fmt(seen)} records (${fmt(seen / seconds)} records/s): ` +
       `${samples.map((m) => m.toFixed(0)).join(', ')} MiB (first ${samples[0].toFixed(0)}, max ${Math.max(...samples).toFixed(0)})`);
     await client.close();
     server.kill('SIGTERM');

@@ -1,6 +1,7 @@
 // Synthetic invocation records for benchmarks and large tests: deterministic (seeded), spread
 // evenly over `days` ending at `endMs`, oldest first. 100 VDNs, VDN 1 holding 30 % of the calls;
-// 50 interface URLs with a skewed (Zipf-like) share; about 8 % failures.
+// 26 interface URLs per VDN (10 interface templates; the 4 that carry an id take 5 ids each), drawn
+// from 50 Zipf-weighted choices; about 8 % failures.
 import { createIdGenerator } from '../../dist/record/ids.js';
 
 function mulberry32(seed) {
@@ -44,7 +45,7 @@ const FAILURES = [[400, '02000007', 'limit: must be between 1 and 100'], [401, '
 
 export const HOT_VDN = 1;
 
-/** Yields `count` records; the 50 URLs are the 10 templates with 5 fixed ids each. */
+/** Yields `count` records; a url is one of 50 weighted choices (a template and one of 5 ids). */
 export function* generateRecords({ count, days = 30, endMs = Date.UTC(2026, 9, 31), seed = 42 }) {
   const random = mulberry32(seed);
   const nextId = createIdGenerator(seed);
