@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { KeyStore } from '../auth/key-store.js';
-import { isPostgresUrl } from '../store/open.js';
+import { isPostgresUrl } from '../store/db-url.js';
 
 export interface Credentials {
   ak: string;

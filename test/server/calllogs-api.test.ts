@@ -4,7 +4,7 @@ import type { CallRecord } from '../../src/contract/record.js';
 import { call, calllogsPath, queryBody, startTestServer, type Key, type TestServer } from '../helpers/server.js';
 import { makeRecord } from '../helpers/records.js';
 import { createTestDatabase, onDatabase, postgresAvailable } from '../helpers/pg.js';
-import { isPostgresUrl } from '../../src/store/open.js';
+import { isPostgresUrl } from '../../src/store/db-url.js';
 
 const withPostgres = await postgresAvailable();
 const STORES = [

@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { isValidTimeZone } from '../../contract/time.js';
 import { defaultConfig, type ServerConfig } from '../../server/config.js';
 import { startServer } from '../../server/serve.js';
-import { describeStore } from '../../store/open.js';
+import { describeStore } from '../../store/db-url.js';
 import { dbOption, parseDuration, parseInteger, parseSize } from '../options.js';
 
 interface ServeOptions {
