@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { signRequest } from '../dist/client/sign-request.js';
+import { signRequest } from '../dist/auth/sign-request.js';
 import { RecordWriter } from '../dist/record/writer.js';
 import { SqliteStore } from '../dist/store/sqlite/sqlite-store.js';
 import { generateRecords, HOT_VDN } from './lib/generate.mjs';

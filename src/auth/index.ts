@@ -3,3 +3,4 @@ export * from './keys.js';
 export * from './secrets.js';
 export * from './verify.js';
 export * from './key-store.js';
+export * from './sign-request.js';

@@ -5,7 +5,7 @@ import { processTimeZone } from '../contract/time.js';
 import { iterateRecords, type RecordsParams } from './records.js';
 import { DEFAULT_RETRY, withRetry, type RetryOptions } from './retry.js';
 import { CalllogsApiError, CalllogsTransportError } from './errors.js';
-import { signRequest } from './sign-request.js';
+import { signRequest } from '../auth/sign-request.js';
 
 export interface CalllogsClientOptions {
   /** `https://host:port` of the calllogs service (or the vendor's server). */

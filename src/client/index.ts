@@ -1,5 +1,5 @@
 /** The SDK for integrators: no server code is imported from here. */
-export { signRequest, type SignRequestInput } from './sign-request.js';
+export { signRequest, type SignRequestInput } from '../auth/sign-request.js';
 export { CalllogsClient, type CalllogsClientOptions, type PageParams } from './calllogs-client.js';
 export { CalllogsApiError, CalllogsTransportError } from './errors.js';
 export type { RecordsParams } from './records.js';

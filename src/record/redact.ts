@@ -7,6 +7,11 @@ export interface RedactionRules {
   secretFields: string[];
   /** Fields holding phone numbers: only the first 3 and last 4 digits are kept. */
   phoneFields: string[];
+  /**
+   * A regular expression (source text) for phone numbers inside any other string value; each
+   * match not touching other digits is masked like a phone field. `null` turns it off.
+   */
+  phoneValuePattern: string | null;
 }
 
 export const DEFAULT_REDACTION: RedactionRules = {
@@ -15,6 +20,8 @@ export const DEFAULT_REDACTION: RedactionRules = {
     'refreshtoken', 'authorization', 'apikey', 'privatekey', 'credential', 'credentials',
   ],
   phoneFields: ['calledno', 'callerno', 'calleeno', 'phone', 'phoneno', 'phonenumber', 'mobile', 'mobileno', 'telephone', 'callno', 'callnos'],
+  // 11 to 15 digits: mobile numbers (11 in China) up to the longest E.164 number.
+  phoneValuePattern: '\\+?\\d{11,15}',
 };
 
 export const SECRET_MASK = '******';
@@ -42,6 +49,8 @@ export function maskPhone(value: string): string {
 export function createRedactor(rules: RedactionRules = DEFAULT_REDACTION): Redactor {
   const secret = new Set(rules.secretFields.map(normalizeName));
   const phone = new Set(rules.phoneFields.map(normalizeName));
+  const phoneRuns = rules.phoneValuePattern === null ? undefined : new RegExp(`(?<!\\d)(?:${rules.phoneValuePattern})(?!\\d)`, 'g');
+  const maskRuns = (text: string): string => (phoneRuns ? text.replace(phoneRuns, maskPhone) : text);
 
   const maskPhones = (value: unknown, depth: number): unknown => {
     if (typeof value === 'string' || typeof value === 'number') return maskPhone(String(value));
@@ -50,6 +59,7 @@ export function createRedactor(rules: RedactionRules = DEFAULT_REDACTION): Redac
   };
 
   const walk = (value: unknown, depth: number): unknown => {
+    if (typeof value === 'string') return maskRuns(value);
     if (typeof value !== 'object' || value === null) return value;
     if (depth >= MAX_DEPTH) return TOO_DEEP;
     if (Array.isArray(value)) return value.map((v) => walk(v, depth + 1));

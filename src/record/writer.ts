@@ -49,6 +49,8 @@ export class RecordWriter {
   private failures = 0;
   /** Spill files wait to be replayed into the store. */
   private replayPending = false;
+  /** Callers of `enqueueDurable` waiting for their record to be committed (or spilled, fsynced). */
+  private durableWaiters = new Map<CallRecord, () => void>();
   written = 0;
 
   constructor(
@@ -84,6 +86,18 @@ export class RecordWriter {
     this.queue.push(record);
     if (this.queue.length >= this.options.maxBatch) this.start();
     else if (!this.timer && !this.running) this.timer = setTimeout(() => this.start(), this.options.flushIntervalMs);
+  }
+
+  /**
+   * Queues a record and resolves once the batch holding it has committed (or, while the store is
+   * down, once it is in the fsynced spill file). A batch starts at once rather than after the flush
+   * interval, and records arriving while it commits form the next batch: group commit.
+   */
+  enqueueDurable(record: CallRecord): Promise<void> {
+    const committed = new Promise<void>((resolve) => this.durableWaiters.set(record, resolve));
+    this.queue.push(record);
+    this.start();
+    return committed;
   }
 
   /** Resolves once the queue is below its bound. */
@@ -154,7 +168,8 @@ export class RecordWriter {
     const spillAt = this.options.spillAt ?? Math.floor(this.options.maxQueue / 2);
     const until = Date.now() + Math.min(MAX_BACKOFF_MS, 25 * 2 ** this.failures);
     for (;;) {
-      if (this.options.spill && this.queue.length > 0 && (this.closing || this.queue.length >= spillAt)) await this.spillQueue();
+      const spillNow = this.closing || this.queue.length >= spillAt || this.durableWaiters.size > 0;
+      if (this.options.spill && this.queue.length > 0 && spillNow) await this.spillQueue();
       const left = until - Date.now();
       if (left <= 0 || this.closing) return;
       await new Promise((r) => setTimeout(r, Math.min(SPILL_CHECK_MS, left)));
@@ -168,6 +183,7 @@ export class RecordWriter {
     this.queue.splice(0, batch.length);
     this.written += batch.length;
     this.options.onBatch?.(batch.length, performance.now() - started);
+    this.settleDurable(batch);
     this.releaseWaiters();
   }
 
@@ -189,7 +205,19 @@ export class RecordWriter {
     }
     this.replayPending = true;
     this.options.onSpill?.('spilled', records.length);
+    this.settleDurable(records);
     this.releaseWaiters();
+  }
+
+  private settleDurable(records: CallRecord[]): void {
+    if (this.durableWaiters.size === 0) return;
+    for (const record of records) {
+      const resolve = this.durableWaiters.get(record);
+      if (resolve) {
+        this.durableWaiters.delete(record);
+        resolve();
+      }
+    }
   }
 
   private releaseWaiters(): void {

@@ -6,13 +6,16 @@ import type { Redactor } from '../record/redact.js';
 import type { RecordWriter } from '../record/writer.js';
 import type { LogStore } from '../store/types.js';
 import type { ServerConfig } from './config.js';
+import type { Upstream } from './gateway/upstream.js';
+import type { Metrics } from './metrics.js';
 import { calllogsMethodPlugin } from './plugins/calllogs.js';
 import { errorsPlugin } from './plugins/errors.js';
+import { metricsPlugin } from './plugins/metrics.js';
 import { openapiPlugin } from './plugins/openapi.js';
 import { openapiDocumentPlugin } from './plugins/openapi-document.js';
 import { opsPlugin } from './plugins/ops.js';
 import { recordingPlugin } from './plugins/recording.js';
-import './request-state.js';
+import { requestStatePlugin } from './request-state.js';
 
 export interface AppParts {
   config: ServerConfig;
@@ -21,6 +24,9 @@ export interface AppParts {
   writer: RecordWriter;
   ids: IdGenerator;
   redact: Redactor;
+  metrics: Metrics;
+  /** The gateway's upstream, when `config.upstream` is set. */
+  upstream: Upstream | undefined;
 }
 
 /** Builds the Fastify application: one plugin per concern, hooks for the cross-cutting work. */
@@ -47,8 +53,12 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
+  await app.register(requestStatePlugin);
   await app.register(errorsPlugin, { bodyLimit: config.bodyLimit });
-  await app.register(recordingPlugin, { writer: parts.writer, ids: parts.ids, redact: parts.redact });
+  await app.register(metricsPlugin, { metrics: parts.metrics });
+  if (config.recording) {
+    await app.register(recordingPlugin, { writer: parts.writer, ids: parts.ids, redact: parts.redact, metrics: parts.metrics, durable: config.durable });
+  }
   await app.register(openapiDocumentPlugin);
   await app.register(opsPlugin, { store: parts.store, writer: parts.writer });
   await app.register(calllogsMethodPlugin);
@@ -58,6 +68,7 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
     timeZone: config.timeZone,
     skewMs: config.skewMs,
     rateLimit: config.rateLimit,
+    gateway: config.upstream && parts.upstream ? { upstream: parts.upstream, config: config.upstream, metrics: parts.metrics } : undefined,
   });
   return app;
 }

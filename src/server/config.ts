@@ -1,11 +1,34 @@
 import { DEFAULT_KEY_CACHE_MS } from '../auth/key-store.js';
 import { DEFAULT_SKEW_MS } from '../auth/verify.js';
 import { processTimeZone } from '../contract/time.js';
+import { DEFAULT_REDACTION, type RedactionRules } from '../record/redact.js';
 import { DEFAULT_WRITER_OPTIONS, type WriterOptions } from '../record/writer.js';
 
 export interface TlsFiles {
   cert: string;
   key: string;
+}
+
+/**
+ * How the gateway treats a caller's signature: `verify` checks it against our keys and VDN scopes,
+ * then forwards; `passthrough` forwards unchecked (the upstream decides); `resign` checks it, then
+ * signs the forwarded request with the gateway's own upstream key.
+ */
+export type AuthMode = 'verify' | 'passthrough' | 'resign';
+
+export interface UpstreamConfig {
+  /** `http(s)://host:port` of the vendor's server. */
+  url: string;
+  authMode: AuthMode;
+  /** The gateway's own key at the upstream (`resign`). */
+  credentials: { ak: string; sk: string } | undefined;
+  /** PEM bundle trusted for the upstream's certificate (self-signed vendor certificates). */
+  caFile: string | undefined;
+  connectTimeoutMs: number;
+  /** Longest wait for the answer's headers, and between two chunks of its body. */
+  timeoutMs: number;
+  /** Keep-alive connections to the upstream, at most. */
+  connections: number;
 }
 
 export interface ServerConfig {
@@ -37,7 +60,23 @@ export interface ServerConfig {
   /** Read the client address from X-Forwarded-For (only behind a trusted proxy). */
   trustProxy: boolean;
   writer: WriterOptions;
+  /** Forward calls under /rest/isales/ other than ours to this server (the gateway). */
+  upstream: UpstreamConfig | undefined;
+  /** Record calls at all (off only to measure the forwarding alone). */
+  recording: boolean;
+  /** Release a response only once its record has committed (group commit). */
+  durable: boolean;
+  redaction: RedactionRules;
 }
+
+export const DEFAULT_UPSTREAM: Omit<UpstreamConfig, 'url'> = {
+  authMode: 'verify',
+  credentials: undefined,
+  caFile: undefined,
+  connectTimeoutMs: 5000,
+  timeoutMs: 30_000,
+  connections: 64,
+};
 
 export const DEFAULT_DB = './data/calllogs.db';
 
@@ -60,5 +99,9 @@ export function defaultConfig(): ServerConfig {
     logLevel: 'info',
     trustProxy: false,
     writer: DEFAULT_WRITER_OPTIONS,
+    upstream: undefined,
+    recording: true,
+    durable: false,
+    redaction: DEFAULT_REDACTION,
   };
 }

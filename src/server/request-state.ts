@@ -1,3 +1,5 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import type { ApiKey } from '../auth/keys.js';
 
 /** What a request accumulates on its way through the hooks, read back when it is recorded. */
@@ -16,5 +18,19 @@ declare module 'fastify' {
     parsedBody: unknown;
     /** The result code and description the answer carries. */
     callResult: CallResult | undefined;
+    /** Its record is queued already (durable mode queues it before the answer leaves). */
+    recordQueued: boolean;
   }
 }
+
+/** Declares the state above on every request and stamps its receive time first thing. */
+export const requestStatePlugin = fp(async (app: FastifyInstance) => {
+  app.decorateRequest('receivedAt', 0);
+  app.decorateRequest('apiKey', undefined);
+  app.decorateRequest('parsedBody', undefined);
+  app.decorateRequest('callResult', undefined);
+  app.decorateRequest('recordQueued', false);
+  app.addHook('onRequest', async (request) => {
+    request.receivedAt = Date.now();
+  });
+});

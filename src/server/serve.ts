@@ -10,12 +10,15 @@ import type { LogStore } from '../store/types.js';
 import { buildApp } from './app.js';
 import { bootstrapKey, dataDirFor } from './bootstrap-key.js';
 import type { ServerConfig } from './config.js';
+import { Upstream } from './gateway/upstream.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { Upkeep } from './upkeep.js';
 
 export interface RunningServer {
   app: FastifyInstance;
   store: LogStore;
   writer: RecordWriter;
+  metrics: Metrics;
   /** `http(s)://host:port` the server listens on. */
   endpoint: string;
   /** The key created on a first start, if this start created one. */
@@ -26,20 +29,34 @@ export interface RunningServer {
 }
 
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
-  const store = await openStore(config.db, { poolSize: config.poolSize });
+  const store = await openStore(config.db, { poolSize: config.poolSize, durable: config.durable });
   const keys = new KeyStore(store.keys, config.masterKey, config.keyCacheMs);
   // The writer only reports failures once records flow, which is after the app exists.
-  const writer = new RecordWriter(store, {
+  const writer: RecordWriter = new RecordWriter(store, {
     ...config.writer,
+    onBatch: (size, commitMs) => {
+      metrics.batchSize.observe(size);
+      metrics.commitSeconds.observe(commitMs / 1000);
+      metrics.recordsWritten.inc(size);
+    },
     spill: new SpillFile(config.spillDir ?? join(dataDirFor(config.db), 'spill')),
     onError: (error, attempt) =>
       app.log.warn({ errType: (error as Error).name, errMessage: (error as Error).message, attempt }, 'record batch failed, retrying'),
-    onSpill: (event, records) =>
-      event === 'spilled'
-        ? app.log.warn({ records }, 'store unavailable: records spilled to disk')
-        : app.log.info({ records }, 'spilled records written to the store'),
+    onSpill: (event, records) => {
+      if (event === 'spilled') {
+        metrics.recordsSpilled.inc(records);
+        app.log.warn({ records }, 'store unavailable: records spilled to disk');
+      } else {
+        metrics.recordsWritten.inc(records);
+        app.log.info({ records }, 'spilled records written to the store');
+      }
+    },
   });
-  const app = await buildApp({ config, store, keys, writer, ids: createIdGenerator(), redact: createRedactor() });
+  const metrics = createMetrics(() => writer.depth);
+  const upstream = config.upstream ? new Upstream(config.upstream) : undefined;
+  const app = await buildApp({
+    config, store, keys, writer, metrics, upstream, ids: createIdGenerator(), redact: createRedactor(config.redaction),
+  });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -54,13 +71,17 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       await app.close();
+      await upstream?.close();
       await upkeep.stop();
       try {
         await writer.close();
+      } catch (error) {
+        metrics.recordsDropped.inc(writer.depth);
+        throw error;
       } finally {
         await store.close();
       }
     })());
 
-  return { app, store, writer, upkeep, endpoint, bootstrapped, close };
+  return { app, store, writer, metrics, upkeep, endpoint, bootstrapped, close };
 }

@@ -6,10 +6,12 @@ import { SqliteStore } from './sqlite/sqlite-store.js';
 export interface OpenOptions {
   /** PostgreSQL connections in the pool. */
   poolSize?: number;
+  /** A commit must survive power loss, not only a crash of the process (SQLite: synchronous=FULL). */
+  durable?: boolean;
 }
 
 /** Opens the store a `--db` value names: a `postgres://` URL, else a SQLite file path. */
 export async function openStore(db: string, options: OpenOptions = {}): Promise<LogStore> {
-  return isPostgresUrl(db) ? PostgresStore.open(db, options) : SqliteStore.open(db);
+  return isPostgresUrl(db) ? PostgresStore.open(db, options) : SqliteStore.open(db, { durable: options.durable });
 }
 

@@ -12,7 +12,7 @@ import {
 import { authenticate } from '../../src/auth/verify.js';
 import type { ApiKey } from '../../src/auth/keys.js';
 import { CalllogsError } from '../../src/contract/codes.js';
-import { signRequest } from '../../src/client/sign-request.js';
+import { signRequest } from '../../src/auth/sign-request.js';
 
 // The published vectors of c2-signing.md.
 const AK = 'globalaktest';

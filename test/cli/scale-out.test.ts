@@ -1,6 +1,6 @@
 import { Agent, request } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { signRequest } from '../../src/client/sign-request.js';
+import { signRequest } from '../../src/auth/sign-request.js';
 import { runCli, startServe } from '../helpers/cli.js';
 import { createTestDatabase, onDatabase, postgresAvailable } from '../helpers/pg.js';
 import { calllogsPath, queryBody } from '../helpers/server.js';

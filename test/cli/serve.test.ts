@@ -3,7 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { signRequest } from '../../src/client/sign-request.js';
+import { signRequest } from '../../src/auth/sign-request.js';
 import { runCli, startServe } from '../helpers/cli.js';
 import { calllogsPath, queryBody } from '../helpers/server.js';
 import { tempDir } from '../helpers/tmp.js';

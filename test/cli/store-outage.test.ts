@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
-import { signRequest } from '../../src/client/sign-request.js';
+import { signRequest } from '../../src/auth/sign-request.js';
 import { runCli, startServe } from '../helpers/cli.js';
 import { onDatabase } from '../helpers/pg.js';
 import { createPrivatePostgres, privatePostgresAvailable, type PrivatePostgres } from '../helpers/private-pg.js';

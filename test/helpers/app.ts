@@ -5,6 +5,7 @@ import { createRedactor } from '../../src/record/redact.js';
 import { RecordWriter } from '../../src/record/writer.js';
 import { buildApp } from '../../src/server/app.js';
 import { defaultConfig, type ServerConfig } from '../../src/server/config.js';
+import { createMetrics } from '../../src/server/metrics.js';
 import type { LogStore } from '../../src/store/types.js';
 
 export interface RunningApp {
@@ -25,6 +26,7 @@ export async function startApp(store: LogStore, keyStore: LogStore, keys: NewKey
   const app = await buildApp({
     config: { ...defaultConfig(), logLevel: 'silent', timeZone: 'UTC', ...config },
     store, keys: keyRepo, writer, ids: createIdGenerator(), redact: createRedactor(),
+    metrics: createMetrics(() => writer.depth), upstream: undefined,
   });
   const endpoint = await app.listen({ host: '127.0.0.1', port: 0 });
   return {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { request } from 'undici';
 import { KeyStore } from '../../src/auth/key-store.js';
-import { signRequest } from '../../src/client/sign-request.js';
+import { signRequest } from '../../src/auth/sign-request.js';
 import { defaultConfig, type ServerConfig } from '../../src/server/config.js';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
 import { tempDir } from './tmp.js';

@@ -190,7 +190,7 @@ for (const store of STORES) describe.skipIf(store.skip)(`calllogs interface over
     });
 
     it('401 when the body is changed after signing', async () => {
-      const { signRequest } = await import('../../src/client/sign-request.js');
+      const { signRequest } = await import('../../src/auth/sign-request.js');
       const { request } = await import('undici');
       const url = server.endpoint + calllogsPath(2);
       const body = JSON.stringify(queryBody());
@@ -265,7 +265,7 @@ for (const store of STORES) describe.skipIf(store.skip)(`calllogs interface over
       const text = await call(server.endpoint, calllogsPath(2), { key: server.key, body: JSON.stringify(queryBody()), headers: { 'content-type': 'text/plain' } });
       expect(text.status).toBe(415);
       expect(text.json.resultCode).toBe('0200415');
-      const { signRequest } = await import('../../src/client/sign-request.js');
+      const { signRequest } = await import('../../src/auth/sign-request.js');
       const { request } = await import('undici');
       const url = server.endpoint + calllogsPath(2);
       const body = JSON.stringify(queryBody());

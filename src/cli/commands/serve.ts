@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { isValidTimeZone } from '../../contract/time.js';
-import { defaultConfig, type ServerConfig } from '../../server/config.js';
+import { loadRedactionRules } from '../../record/redaction-config.js';
+import { DEFAULT_UPSTREAM, defaultConfig, type AuthMode, type ServerConfig, type UpstreamConfig } from '../../server/config.js';
 import { startServer } from '../../server/serve.js';
 import { describeStore } from '../../store/db-url.js';
 import { dbOption, parseDuration, parseInteger, parseSize } from '../options.js';
@@ -21,6 +22,17 @@ interface ServeOptions {
   retentionDays: number;
   spillDir?: string;
   queueMax: number;
+  upstream?: string;
+  authMode: AuthMode;
+  upstreamAk?: string;
+  upstreamSk?: string;
+  upstreamCa?: string;
+  upstreamConnectTimeout: number;
+  upstreamTimeout: number;
+  upstreamConnections: number;
+  durable: boolean;
+  recording: boolean;
+  redaction?: string;
 }
 
 function parseZone(value: string): string {
@@ -28,10 +40,44 @@ function parseZone(value: string): string {
   return value;
 }
 
+function parseUpstream(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('must be a URL such as https://10.0.0.5:28080');
+  }
+  if (!/^https?:$/.test(url.protocol)) throw new InvalidArgumentError('must be an http:// or https:// URL');
+  if (url.pathname !== '/' || url.search || url.username) {
+    throw new InvalidArgumentError('must be only scheme, host and port: paths are forwarded as they are called');
+  }
+  return url.origin;
+}
+
+function upstreamConfig(options: ServeOptions, fail: (message: string) => never): UpstreamConfig | undefined {
+  if (!options.upstream) {
+    const stray = ['upstreamAk', 'upstreamSk', 'upstreamCa'].filter((k) => options[k as keyof ServeOptions] !== undefined);
+    if (stray.length > 0 || options.authMode !== DEFAULT_UPSTREAM.authMode) fail('error: the upstream options need --upstream');
+    return undefined;
+  }
+  const resign = options.authMode === 'resign';
+  if (resign && !(options.upstreamAk && options.upstreamSk)) fail('error: --auth-mode resign needs --upstream-ak and --upstream-sk (or CALLLOGS_UPSTREAM_SK)');
+  if (!resign && (options.upstreamAk || options.upstreamSk)) fail('error: --upstream-ak/--upstream-sk are used only with --auth-mode resign');
+  return {
+    url: options.upstream,
+    authMode: options.authMode,
+    credentials: resign ? { ak: options.upstreamAk!, sk: options.upstreamSk! } : undefined,
+    caFile: options.upstreamCa,
+    connectTimeoutMs: options.upstreamConnectTimeout,
+    timeoutMs: options.upstreamTimeout,
+    connections: options.upstreamConnections,
+  };
+}
+
 export function serveCommand(): Command {
   const defaults = defaultConfig();
   return new Command('serve')
-    .description('start the service on the SQLite store: the calllogs interface, recording every OpenAPI call')
+    .description('start the service: the calllogs interface, recording every OpenAPI call; with --upstream, a recording gateway')
     .addOption(new Option('--host <host>', 'address to listen on').env('CALLLOGS_HOST').default(defaults.host))
     .addOption(new Option('--port <port>', 'port to listen on (0: any free port)').env('CALLLOGS_PORT')
       .default(defaults.port).argParser(parseInteger(0, 65535)))
@@ -57,6 +103,24 @@ export function serveCommand(): Command {
       .env('CALLLOGS_QUEUE_MAX').default(defaults.writer.maxQueue).argParser(parseInteger(10, 10_000_000)))
     .addOption(new Option('--spill-dir <dir>', 'where records wait on disk while the store is down (default: spill/ beside the data)')
       .env('CALLLOGS_SPILL_DIR'))
+    .addOption(new Option('--upstream <url>', 'gateway: forward calls under /rest/isales/ other than ours to this server')
+      .env('CALLLOGS_UPSTREAM').argParser(parseUpstream))
+    .addOption(new Option('--auth-mode <mode>', 'gateway: verify callers and forward, pass signatures through, or verify and re-sign')
+      .env('CALLLOGS_AUTH_MODE').choices(['verify', 'passthrough', 'resign']).default(DEFAULT_UPSTREAM.authMode))
+    .addOption(new Option('--upstream-ak <ak>', 'gateway: the access key that re-signs forwarded calls (resign)').env('CALLLOGS_UPSTREAM_AK'))
+    .addOption(new Option('--upstream-sk <sk>', 'gateway: its secret key (prefer CALLLOGS_UPSTREAM_SK: arguments show in ps)')
+      .env('CALLLOGS_UPSTREAM_SK'))
+    .addOption(new Option('--upstream-ca <file>', 'gateway: PEM bundle trusted for the upstream\'s certificate').env('CALLLOGS_UPSTREAM_CA'))
+    .addOption(new Option('--upstream-connect-timeout <duration>', 'gateway: longest wait for a connection (then 504)')
+      .env('CALLLOGS_UPSTREAM_CONNECT_TIMEOUT').default(DEFAULT_UPSTREAM.connectTimeoutMs, '5s').argParser(parseDuration))
+    .addOption(new Option('--upstream-timeout <duration>', 'gateway: longest wait for the answer, and between its body\'s chunks (then 504)')
+      .env('CALLLOGS_UPSTREAM_TIMEOUT').default(DEFAULT_UPSTREAM.timeoutMs, '30s').argParser(parseDuration))
+    .addOption(new Option('--upstream-connections <n>', 'gateway: keep-alive connections to the upstream, at most')
+      .env('CALLLOGS_UPSTREAM_CONNECTIONS').default(DEFAULT_UPSTREAM.connections).argParser(parseInteger(1, 10_000)))
+    .addOption(new Option('--durable', 'answer a call only once its record has committed (group commit); 503 when the queue is full')
+      .env('CALLLOGS_DURABLE'))
+    .addOption(new Option('--no-recording', 'forward and answer without recording (to measure the gateway alone)'))
+    .addOption(new Option('--redaction <file>', 'JSON or YAML file adding to (or replacing) the masking rules').env('CALLLOGS_REDACTION'))
     .addHelpText('after', `
 Secret keys are encrypted at rest when CALLLOGS_MASTER_KEY is set.
 
@@ -64,9 +128,18 @@ Examples:
   $ calllogs serve
   $ calllogs serve --port 8443 --tls-cert cert.pem --tls-key key.pem --tz Asia/Shanghai
   $ CALLLOGS_DB=/var/lib/calllogs/calllogs.db calllogs serve --host 0.0.0.0 --retention-days 90
-  $ calllogs serve --db postgres://calllogs@db.internal:5432/calllogs --pool-size 20 --port 8081`)
+  $ calllogs serve --db postgres://calllogs@db.internal:5432/calllogs --pool-size 20 --port 8081
+  $ calllogs serve --upstream https://10.0.0.5:28080 --upstream-ca vendor-ca.pem --durable
+  $ CALLLOGS_UPSTREAM_SK=... calllogs serve --upstream https://10.0.0.5:28080 --auth-mode resign --upstream-ak gwak`)
     .action(async (options: ServeOptions, command: Command) => {
       if (Boolean(options.tlsCert) !== Boolean(options.tlsKey)) command.error('error: --tls-cert and --tls-key go together');
+      const upstream = upstreamConfig(options, (message) => command.error(message));
+      let redaction = defaults.redaction;
+      try {
+        if (options.redaction) redaction = loadRedactionRules(options.redaction);
+      } catch (error) {
+        command.error(`error: ${(error as Error).message}`);
+      }
       const config: ServerConfig = {
         ...defaults,
         host: options.host,
@@ -84,9 +157,14 @@ Examples:
         spillDir: options.spillDir,
         writer: { ...defaults.writer, maxQueue: options.queueMax },
         masterKey: process.env.CALLLOGS_MASTER_KEY || undefined,
+        upstream,
+        durable: Boolean(options.durable),
+        recording: options.recording,
+        redaction,
       };
       const server = await startServer(config);
       let notice = `calllogs: listening on ${server.endpoint} (store: ${describeStore(config.db)}, time zone: ${config.timeZone})\n`;
+      if (upstream) notice += `calllogs: forwarding to ${upstream.url} (auth: ${upstream.authMode}${config.durable ? ', durable' : ''})\n`;
       if (server.bootstrapped) {
         const { ak, sk, file } = server.bootstrapped;
         // The SK goes to a terminal only: a service's captured output ends up in logs.

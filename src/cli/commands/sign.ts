@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { signRequest } from '../../client/sign-request.js';
+import { signRequest } from '../../auth/sign-request.js';
 import { CliError } from '../cli-error.js';
 import { resolveRemote, withRemoteOptions, type RemoteOptions } from '../credentials.js';
 

@@ -3,7 +3,8 @@ import { canAccessVdn } from '../../auth/keys.js';
 import type { KeyStore } from '../../auth/key-store.js';
 import { authenticate } from '../../auth/verify.js';
 import { CalllogsError } from '../../contract/codes.js';
-import { vdnOfPath } from '../../record/catalog.js';
+import { vdnOfCall } from '../../record/catalog.js';
+import { bodyValue } from '../request-body.js';
 import { splitUrl } from '../url.js';
 
 export interface AuthenticationOptions {
@@ -21,7 +22,8 @@ function signableHeaders(request: FastifyRequest): Record<string, string> {
 
 /**
  * A preHandler hook: verifies the C2 signature over the bytes received (401), then the key's VDN
- * scope against the VDN the path names (403). A path VDN that is not valid is left to the handler.
+ * scope against the VDN the call names in its path or body (403). A path VDN that is not valid is
+ * left to the handler; a call naming no VDN is allowed to any valid key.
  */
 export function authenticationHook(options: AuthenticationOptions) {
   return async (request: FastifyRequest): Promise<void> => {
@@ -38,7 +40,7 @@ export function authenticationHook(options: AuthenticationOptions) {
       { nowMs: request.receivedAt, skewMs: options.skewMs, findKey: (ak) => options.keys.find(ak) },
     );
     request.apiKey = key;
-    const vdn = vdnOfPath(path);
+    const vdn = vdnOfCall(path, () => bodyValue(request));
     if (vdn !== null && !canAccessVdn(key, vdn)) {
       throw new CalllogsError('FORBIDDEN', `vdnId: the access key may not act on VDN ${vdn}`);
     }

@@ -1,68 +1,78 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { CalllogsError } from '../../contract/codes.js';
 import type { CallRecord } from '../../contract/record.js';
-import { matchRoute, OPENAPI_PREFIX, vdnOfPath } from '../../record/catalog.js';
+import { matchRoute, RECORDED_PREFIX, vdnOfCall } from '../../record/catalog.js';
 import type { IdGenerator } from '../../record/ids.js';
 import type { Redactor } from '../../record/redact.js';
 import { describeRequest } from '../../record/request-params.js';
 import type { RecordWriter } from '../../record/writer.js';
+import type { Metrics } from '../metrics.js';
+import { bodyValue } from '../request-body.js';
 import { splitUrl } from '../url.js';
+import { sendError } from './errors.js';
 
 export interface RecordingOptions {
   writer: RecordWriter;
   ids: IdGenerator;
   redact: Redactor;
+  metrics: Metrics;
+  /** Release each response only once its record has committed. */
+  durable: boolean;
 }
 
-/** The body as recorded: the handler's parsed JSON, else JSON if it parses, else its text. */
-function recordedBody(request: FastifyRequest): unknown {
-  if (request.parsedBody !== undefined) return request.parsedBody;
-  const raw = request.body;
-  if (!Buffer.isBuffer(raw) || raw.length === 0) return undefined;
-  const text = raw.toString('utf8');
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-export function buildRecord(request: FastifyRequest, reply: FastifyReply, options: RecordingOptions): CallRecord {
+export function buildRecord(request: FastifyRequest, reply: FastifyReply, options: Pick<RecordingOptions, 'ids' | 'redact'>): CallRecord {
   const { path, query } = splitUrl(request.url);
   const result = request.callResult ?? { code: `0200${reply.statusCode}`, desc: '' };
+  const body = bodyValue(request);
   return {
     id: options.ids(request.receivedAt),
     operTime: request.receivedAt,
     url: path,
-    request: describeRequest({ pathParams: matchRoute(path).params, query, body: recordedBody(request) }, options.redact),
+    request: describeRequest({ pathParams: matchRoute(path).params, query, body }, options.redact),
     resultCode: result.code,
     resultDesc: result.desc,
     httpStatus: reply.statusCode,
     type: request.method,
-    vdnId: vdnOfPath(path),
+    vdnId: vdnOfCall(path, () => body),
     ak: request.apiKey?.ak ?? null,
     clientIp: request.ip,
     durationMs: Math.round(reply.elapsedTime * 1000) / 1000,
   };
 }
 
+const isRecorded = (request: FastifyRequest): boolean => request.url.startsWith(RECORDED_PREFIX);
+
 /**
- * Stamps every request on arrival and, once its answer is sent, queues a record of every call under
- * the OpenAPI prefix, whatever its outcome. While the writer's queue is full, new requests wait for
- * room (back-pressure) instead of records being dropped.
+ * Stamps every request on arrival and records every call under /rest/isales/, whatever its
+ * outcome. By default the record is queued once the answer is sent; while the queue is full, new
+ * requests wait for room (back-pressure) instead of records being dropped. In durable mode the
+ * answer waits until its record has committed, and a full queue is answered 503 at once.
  */
 export const recordingPlugin = fp(async (app: FastifyInstance, options: RecordingOptions) => {
-  app.decorateRequest('receivedAt', 0);
-  app.decorateRequest('apiKey', undefined);
-  app.decorateRequest('parsedBody', undefined);
-  app.decorateRequest('callResult', undefined);
+  const { writer, metrics } = options;
 
-  app.addHook('onRequest', async (request) => {
-    request.receivedAt = Date.now();
-    if (options.writer.isFull) await options.writer.waitForSpace();
+  app.addHook('onRequest', async (request, reply) => {
+    if (!writer.isFull) return;
+    if (options.durable && isRecorded(request)) {
+      metrics.queueFull.inc({ action: 'rejected' });
+      return sendError(request, reply, new CalllogsError('UNAVAILABLE', 'records: the recording queue is full, retry later', 1));
+    }
+    metrics.queueFull.inc({ action: 'waited' });
+    await writer.waitForSpace();
   });
 
+  if (options.durable) {
+    app.addHook('onSend', async (request, reply, payload) => {
+      if (isRecorded(request)) {
+        request.recordQueued = true;
+        await writer.enqueueDurable(buildRecord(request, reply, options));
+      }
+      return payload;
+    });
+  }
+
   app.addHook('onResponse', async (request, reply) => {
-    if (request.url.startsWith(OPENAPI_PREFIX)) options.writer.enqueue(buildRecord(request, reply, options));
+    if (isRecorded(request) && !request.recordQueued) writer.enqueue(buildRecord(request, reply, options));
   });
 });

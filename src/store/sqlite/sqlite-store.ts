@@ -65,12 +65,16 @@ export class SqliteStore implements LogStore {
     this.keys = new SqliteKeys(db);
   }
 
-  /** `busyTimeoutMs`: how long to wait for another process's write lock before answering 503. */
-  static open(path: string, options: { busyTimeoutMs?: number } = {}): SqliteStore {
+  /**
+   * `busyTimeoutMs`: how long to wait for another process's write lock before answering 503.
+   * WAL with synchronous=NORMAL loses no commit when the process dies, only on power loss;
+   * `durable` syncs every commit so it survives that too.
+   */
+  static open(path: string, options: { busyTimeoutMs?: number; durable?: boolean } = {}): SqliteStore {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const db = new Database(path);
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
+    db.pragma(`synchronous = ${options.durable ? 'FULL' : 'NORMAL'}`);
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     migrate(db);
     return new SqliteStore(db);

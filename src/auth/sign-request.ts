@@ -3,7 +3,7 @@ import {
   formatAuthorization,
   formatSignatureTimestamp,
   normalizeSignedHeaders,
-} from '../auth/c2.js';
+} from './c2.js';
 
 export interface SignRequestInput {
   ak: string;

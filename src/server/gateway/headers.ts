@@ -1,0 +1,35 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** Headers that describe one connection, not the message (RFC 9110 §7.6.1): never forwarded. */
+const HOP_BY_HOP = new Set([
+  'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection',
+  'te', 'trailer', 'transfer-encoding', 'upgrade',
+]);
+
+type HeaderValue = string | string[] | undefined;
+
+/** The end-to-end headers of a message: hop-by-hop ones and those its `Connection` names removed. */
+export function endToEndHeaders(headers: Record<string, HeaderValue>, alsoDrop: readonly string[] = []): Record<string, string | string[]> {
+  const connection = headers.connection;
+  const named = (Array.isArray(connection) ? connection.join(',') : connection ?? '')
+    .split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+  const drop = new Set([...HOP_BY_HOP, ...named, ...alsoDrop]);
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined && !drop.has(name.toLowerCase())) out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * The headers a forwarded call carries: the caller's end-to-end headers with its `Host` kept (a
+ * C2 signature covers the host the caller dialled), `X-Forwarded-For` extended with the caller's
+ * address. `content-length` is left to the HTTP client, which sends the exact body it was given;
+ * `expect` is dropped because the body is already here.
+ */
+export function forwardedRequestHeaders(headers: IncomingHttpHeaders, clientIp: string): Record<string, string | string[]> {
+  const out = endToEndHeaders(headers, ['content-length', 'expect']);
+  const previous = headers['x-forwarded-for'];
+  out['x-forwarded-for'] = previous ? `${Array.isArray(previous) ? previous.join(', ') : previous}, ${clientIp}` : clientIp;
+  return out;
+}

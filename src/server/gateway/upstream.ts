@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { Pool, errors as undiciErrors } from 'undici';
+import { CalllogsError } from '../../contract/codes.js';
+import type { UpstreamConfig } from '../config.js';
+
+export interface UpstreamCall {
+  method: string;
+  /** Path and query, as the caller sent them. */
+  url: string;
+  headers: Record<string, string | string[]>;
+  body: Buffer | undefined;
+}
+
+export interface UpstreamAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Readable;
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+/**
+ * The upstream's failure as the gateway's own answer: a timeout (while connecting or waiting for
+ * the answer) is 504, anything else that kept an answer from arriving (refused, reset, DNS, TLS)
+ * is 502. The description names the kind of failure, not addresses or stack frames.
+ */
+export function upstreamFailure(error: unknown): CalllogsError {
+  const code = (error as { code?: string }).code ?? '';
+  if (TIMEOUT_CODES.has(code) || error instanceof undiciErrors.ConnectTimeoutError) {
+    return new CalllogsError('GATEWAY_TIMEOUT', 'upstream: did not answer in time');
+  }
+  return new CalllogsError('BAD_GATEWAY', `upstream: unreachable (${code || 'connection failed'})`);
+}
+
+/** The vendor's server: a pool of keep-alive connections through which calls are forwarded. */
+export class Upstream {
+  readonly origin: URL;
+  private readonly pool: Pool;
+
+  constructor(config: UpstreamConfig) {
+    this.origin = new URL(config.url);
+    this.pool = new Pool(this.origin.origin, {
+      connections: config.connections,
+      headersTimeout: config.timeoutMs,
+      bodyTimeout: config.timeoutMs,
+      connect: {
+        timeout: config.connectTimeoutMs,
+        ...(config.caFile ? { ca: readFileSync(config.caFile) } : {}),
+      },
+    });
+  }
+
+  /** Sends the call; resolves once the answer's headers arrived, its body still streaming. */
+  async forward(call: UpstreamCall): Promise<UpstreamAnswer> {
+    const answer = await this.pool.request({
+      method: call.method as 'GET',
+      path: call.url,
+      headers: call.headers,
+      body: call.body,
+    });
+    return { status: answer.statusCode, headers: answer.headers, body: answer.body };
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}

@@ -1,0 +1,74 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** What `/metrics` exposes (Prometheus text format). One registry per server, so tests stay apart. */
+export interface Metrics {
+  registry: Registry;
+  requests: Counter<'route' | 'method' | 'status'>;
+  upstreamSeconds: Histogram<'route'>;
+  upstreamFailures: Counter<'reason'>;
+  batchSize: Histogram;
+  commitSeconds: Histogram;
+  recordsWritten: Counter;
+  /** Records lost: only a shutdown that could neither write nor spill them counts here. */
+  recordsDropped: Counter;
+  recordsSpilled: Counter;
+  /** Requests that met a full record queue: `waited` for room, or `rejected` with 503 (durable). */
+  queueFull: Counter<'action'>;
+}
+
+export function createMetrics(queueDepth: () => number): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'calllogs_process_' });
+  const registers = [registry];
+  new Gauge({
+    name: 'calllogs_writer_queue_depth',
+    help: 'Records waiting to be written',
+    registers,
+    collect() {
+      this.set(queueDepth());
+    },
+  });
+  return {
+    registry,
+    requests: new Counter({
+      name: 'calllogs_http_requests_total',
+      help: 'Requests answered, by route (catalog interface name or server route), method and status',
+      labelNames: ['route', 'method', 'status'],
+      registers,
+    }),
+    upstreamSeconds: new Histogram({
+      name: 'calllogs_upstream_duration_seconds',
+      help: 'Time from forwarding a call to the upstream answer headers',
+      labelNames: ['route'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    upstreamFailures: new Counter({
+      name: 'calllogs_upstream_failures_total',
+      help: 'Forwarded calls the upstream did not answer: unreachable (502) or timed out (504)',
+      labelNames: ['reason'],
+      registers,
+    }),
+    batchSize: new Histogram({
+      name: 'calllogs_writer_batch_size',
+      help: 'Records per committed batch',
+      buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000],
+      registers,
+    }),
+    commitSeconds: new Histogram({
+      name: 'calllogs_writer_commit_seconds',
+      help: 'Time to commit one batch of records',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    }),
+    recordsWritten: new Counter({ name: 'calllogs_records_written_total', help: 'Records committed to the store', registers }),
+    recordsDropped: new Counter({ name: 'calllogs_records_dropped_total', help: 'Records lost (stays 0)', registers }),
+    recordsSpilled: new Counter({ name: 'calllogs_records_spilled_total', help: 'Records written to the spill file while the store was down', registers }),
+    queueFull: new Counter({
+      name: 'calllogs_queue_full_total',
+      help: 'Requests that found the record queue full: waited for room, or rejected with 503 in durable mode',
+      labelNames: ['action'],
+      registers,
+    }),
+  };
+}

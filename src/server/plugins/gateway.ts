@@ -1,0 +1,73 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { signRequest } from '../../auth/sign-request.js';
+import { RECORDED_PREFIX } from '../../record/catalog.js';
+import { extractResult, RESULT_PREFIX_BYTES } from '../../record/response-result.js';
+import type { UpstreamConfig } from '../config.js';
+import { readPrefix } from '../gateway/body-prefix.js';
+import { endToEndHeaders, forwardedRequestHeaders } from '../gateway/headers.js';
+import { upstreamFailure, type Upstream } from '../gateway/upstream.js';
+import type { Metrics } from '../metrics.js';
+import { routeLabel } from './metrics.js';
+
+export interface GatewayOptions {
+  upstream: Upstream;
+  config: UpstreamConfig;
+  metrics: Metrics;
+}
+
+/** A forwarded answer whose body names no result (not JSON, or no such field). */
+const NO_RESULT = { code: '', desc: '' };
+
+function isJson(contentType: string | string[] | undefined): boolean {
+  return typeof contentType === 'string' && /\bjson\b/i.test(contentType);
+}
+
+function upstreamHeaders(request: FastifyRequest, options: GatewayOptions, body: Buffer | undefined): Record<string, string | string[]> {
+  const headers = forwardedRequestHeaders(request.headers, request.ip);
+  const { credentials } = options.config;
+  if (options.config.authMode !== 'resign' || !credentials) return headers;
+  const contentType = request.headers['content-type'];
+  // The gateway's own signature over the request as the upstream receives it: its host, our key.
+  return {
+    ...headers,
+    ...signRequest({
+      ak: credentials.ak,
+      sk: credentials.sk,
+      method: request.method,
+      url: new URL(request.url, options.upstream.origin),
+      headers: contentType ? { 'content-type': contentType } : {},
+      body: body ?? '',
+      signedHeaders: ['content-type'],
+    }),
+  };
+}
+
+/**
+ * Forwards every call under /rest/isales/ that no route of ours serves to the upstream and returns
+ * its status, end-to-end headers and body unchanged. The body streams through; only its first
+ * RESULT_PREFIX_BYTES are held, to read the result code the call is recorded with.
+ */
+export async function gatewayRoutes(app: FastifyInstance, options: GatewayOptions): Promise<void> {
+  const { upstream, metrics } = options;
+  app.all(`${RECORDED_PREFIX}*`, async (request, reply) => {
+    const body = Buffer.isBuffer(request.body) && request.body.length > 0 ? request.body : undefined;
+    const route = routeLabel(request);
+    const started = performance.now();
+    let answer;
+    try {
+      const sent = await upstream.forward({ method: request.method, url: request.url, headers: upstreamHeaders(request, options, body), body });
+      metrics.upstreamSeconds.observe({ route }, (performance.now() - started) / 1000);
+      answer = { ...sent, ...(await readPrefix(sent.body, RESULT_PREFIX_BYTES)) };
+    } catch (error) {
+      const failure = upstreamFailure(error);
+      metrics.upstreamFailures.inc({ reason: failure.status === 504 ? 'timeout' : 'unreachable' });
+      request.log.warn({ route, status: failure.status, errCode: (error as { code?: string }).code }, failure.message);
+      throw failure;
+    }
+    request.callResult = isJson(answer.headers['content-type'])
+      ? extractResult(answer.prefix.toString('utf8')) ?? NO_RESULT
+      : NO_RESULT;
+    reply.code(answer.status).headers(endToEndHeaders(answer.headers));
+    return reply.send(answer.body);
+  });
+}
