@@ -5,6 +5,8 @@
 export interface RedactionRules {
   /** Fields whose whole value is replaced. */
   secretFields: string[];
+  /** Fields whose name contains one of these are secret too (`client_secret`, `userPassword`). */
+  secretFieldParts: string[];
   /** Fields holding phone numbers: only the first 3 and last 4 digits are kept. */
   phoneFields: string[];
   /**
@@ -19,6 +21,7 @@ export const DEFAULT_REDACTION: RedactionRules = {
     'password', 'passwd', 'pwd', 'serverpwd', 'sk', 'secret', 'secretkey', 'token', 'accesstoken',
     'refreshtoken', 'authorization', 'apikey', 'privatekey', 'credential', 'credentials',
   ],
+  secretFieldParts: ['password', 'passwd', 'pwd', 'secret', 'token', 'credential', 'privatekey', 'apikey'],
   phoneFields: ['calledno', 'callerno', 'calleeno', 'phone', 'phoneno', 'phonenumber', 'mobile', 'mobileno', 'telephone', 'callno', 'callnos'],
   // 11 to 15 digits: mobile numbers (11 in China) up to the longest E.164 number.
   phoneValuePattern: '\\+?\\d{11,15}',
@@ -47,7 +50,9 @@ export function maskPhone(value: string): string {
 }
 
 export function createRedactor(rules: RedactionRules = DEFAULT_REDACTION): Redactor {
-  const secret = new Set(rules.secretFields.map(normalizeName));
+  const secretNames = new Set(rules.secretFields.map(normalizeName));
+  const secretParts = rules.secretFieldParts.map(normalizeName);
+  const secret = (name: string) => secretNames.has(name) || secretParts.some((part) => name.includes(part));
   const phone = new Set(rules.phoneFields.map(normalizeName));
   const phoneRuns = rules.phoneValuePattern === null ? undefined : new RegExp(`(?<!\\d)(?:${rules.phoneValuePattern})(?!\\d)`, 'g');
   const maskRuns = (text: string): string => (phoneRuns ? text.replace(phoneRuns, maskPhone) : text);
@@ -66,7 +71,7 @@ export function createRedactor(rules: RedactionRules = DEFAULT_REDACTION): Redac
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
       const name = normalizeName(k);
-      if (secret.has(name)) out[k] = SECRET_MASK;
+      if (secret(name)) out[k] = SECRET_MASK;
       else if (phone.has(name)) out[k] = maskPhones(v, depth + 1);
       else out[k] = walk(v, depth + 1);
     }

@@ -7,6 +7,7 @@ import { DEFAULT_REDACTION, type RedactionRules } from './redact.js';
  *
  *   useDefaults: true          # false: start from empty lists instead of the built-in ones
  *   secretFields: [pin]        # added to the defaults: values replaced entirely
+ *   secretFieldParts: [otp]    # added to the defaults: names containing these are secret too
  *   phoneFields: [contactTel]  # added to the defaults: first 3 and last 4 digits kept
  *   phoneValuePattern: '\+?\d{11,15}'   # phone numbers inside other strings; null: off
  */
@@ -17,7 +18,7 @@ export class RedactionConfigError extends Error {
   }
 }
 
-const KNOWN_FIELDS = new Set(['useDefaults', 'secretFields', 'phoneFields', 'phoneValuePattern']);
+const KNOWN_FIELDS = new Set(['useDefaults', 'secretFields', 'secretFieldParts', 'phoneFields', 'phoneValuePattern']);
 
 function nameList(file: string, value: unknown, field: string): string[] {
   if (value === undefined) return [];
@@ -51,7 +52,7 @@ export function loadRedactionRules(file: string): RedactionRules {
     throw new RedactionConfigError(file, 'useDefaults: must be true or false');
   }
   const base = fields.useDefaults === false
-    ? { secretFields: [], phoneFields: [], phoneValuePattern: null }
+    ? { secretFields: [], secretFieldParts: [], phoneFields: [], phoneValuePattern: null }
     : DEFAULT_REDACTION;
   let phoneValuePattern = base.phoneValuePattern;
   if (fields.phoneValuePattern !== undefined) {
@@ -69,6 +70,7 @@ export function loadRedactionRules(file: string): RedactionRules {
   }
   return {
     secretFields: [...base.secretFields, ...nameList(file, fields.secretFields, 'secretFields')],
+    secretFieldParts: [...base.secretFieldParts, ...nameList(file, fields.secretFieldParts, 'secretFieldParts')],
     phoneFields: [...base.phoneFields, ...nameList(file, fields.phoneFields, 'phoneFields')],
     phoneValuePattern,
   };

@@ -47,15 +47,20 @@ const isRecorded = (request: FastifyRequest): boolean => request.url.startsWith(
  * Stamps every request on arrival and records every call under /rest/isales/, whatever its
  * outcome. By default the record is queued once the answer is sent; while the queue is full, new
  * requests wait for room (back-pressure) instead of records being dropped. In durable mode the
- * answer waits until its record has committed, and a full queue is answered 503 at once.
+ * answer waits until its record has committed, and a full queue is answered 503 at once (that
+ * refusal's own record is queued without waiting).
  */
 export const recordingPlugin = fp(async (app: FastifyInstance, options: RecordingOptions) => {
   const { writer, metrics } = options;
+  // Refusals for a full queue are not held for a commit: that would wait on the very backlog
+  // they report. Their records are queued like in the default mode.
+  const refused = new WeakSet<FastifyRequest>();
 
   app.addHook('onRequest', async (request, reply) => {
     if (!writer.isFull) return;
     if (options.durable && isRecorded(request)) {
       metrics.queueFull.inc({ action: 'rejected' });
+      refused.add(request);
       return sendError(request, reply, new CalllogsError('UNAVAILABLE', 'records: the recording queue is full, retry later', 1));
     }
     metrics.queueFull.inc({ action: 'waited' });
@@ -64,7 +69,7 @@ export const recordingPlugin = fp(async (app: FastifyInstance, options: Recordin
 
   if (options.durable) {
     app.addHook('onSend', async (request, reply, payload) => {
-      if (isRecorded(request)) {
+      if (isRecorded(request) && !refused.has(request)) {
         request.recordQueued = true;
         await writer.enqueueDurable(buildRecord(request, reply, options));
       }
