@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ApiKey } from '../auth/keys.js';
+import type { RouteMatch } from '../record/catalog.js';
 
 /** What a request accumulates on its way through the hooks, read back when it is recorded. */
 export interface CallResult {
@@ -18,6 +19,8 @@ declare module 'fastify' {
     parsedBody: unknown;
     /** The result code and description the answer carries. */
     callResult: CallResult | undefined;
+    /** Its catalog interface, once matched (`routeMatchOf`). */
+    routeMatch: RouteMatch | undefined;
     /** Its record is queued already (durable mode queues it before the answer leaves). */
     recordQueued: boolean;
   }
@@ -30,7 +33,9 @@ export const requestStatePlugin = fp(async (app: FastifyInstance) => {
   app.decorateRequest('parsedBody', undefined);
   app.decorateRequest('callResult', undefined);
   app.decorateRequest('recordQueued', false);
-  app.addHook('onRequest', async (request) => {
+  app.decorateRequest('routeMatch', undefined);
+  app.addHook('onRequest', (request, _reply, done) => {
     request.receivedAt = Date.now();
+    done();
   });
 });

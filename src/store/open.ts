@@ -8,10 +8,12 @@ export interface OpenOptions {
   poolSize?: number;
   /** A commit must survive power loss, not only a crash of the process (SQLite: synchronous=FULL). */
   durable?: boolean;
+  /** SQLite: write record batches on a thread of their own (for a server). */
+  writeThread?: boolean;
 }
 
 /** Opens the store a `--db` value names: a `postgres://` URL, else a SQLite file path. */
 export async function openStore(db: string, options: OpenOptions = {}): Promise<LogStore> {
-  return isPostgresUrl(db) ? PostgresStore.open(db, options) : SqliteStore.open(db, { durable: options.durable });
+  return isPostgresUrl(db) ? PostgresStore.open(db, options) : SqliteStore.open(db, { durable: options.durable, writeThread: options.writeThread });
 }
 

@@ -82,6 +82,9 @@ describe('default redaction, as recorded', () => {
     expect(record({ remark: 'call 13812345678 or +8613912345678 later', campaignId: '123456', id: '100000000000000000000000000001' }))
       .toEqual({ remark: 'call 138****5678 or +861******5678 later', campaignId: '123456', id: '100000000000000000000000000001' });
     expect(record(undefined, 'calledNo=13812345678&note=13812345678')).toEqual({ calledNo: '138****5678', note: '138****5678' });
+    // The README's example.
+    expect(describeRequest({ pathParams: {}, query: '', body: { vdnId: 2, callNos: ['13812345678'], remark: 'call back 13800001111', serverPwd: 'x' } },
+      createRedactor())).toBe('{"vdnId":2,"callNos":["138****5678"],"remark":"call back 138****1111","serverPwd":"******"}');
   });
 });
 

@@ -2,13 +2,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { CalllogsError } from '../../contract/codes.js';
 import type { CallRecord } from '../../contract/record.js';
-import { matchRoute, RECORDED_PREFIX, vdnOfCall } from '../../record/catalog.js';
+import { RECORDED_PREFIX, vdnOfCall } from '../../record/catalog.js';
 import type { IdGenerator } from '../../record/ids.js';
 import type { Redactor } from '../../record/redact.js';
 import { describeRequest } from '../../record/request-params.js';
 import type { RecordWriter } from '../../record/writer.js';
 import type { Metrics } from '../metrics.js';
 import { bodyValue } from '../request-body.js';
+import { routeMatchOf } from '../route-match.js';
 import { splitUrl } from '../url.js';
 import { sendError } from './errors.js';
 
@@ -29,7 +30,7 @@ export function buildRecord(request: FastifyRequest, reply: FastifyReply, option
     id: options.ids(request.receivedAt),
     operTime: request.receivedAt,
     url: path,
-    request: describeRequest({ pathParams: matchRoute(path).params, query, body }, options.redact),
+    request: describeRequest({ pathParams: routeMatchOf(request).params, query, body }, options.redact),
     resultCode: result.code,
     resultDesc: result.desc,
     httpStatus: reply.statusCode,
@@ -56,15 +57,17 @@ export const recordingPlugin = fp(async (app: FastifyInstance, options: Recordin
   // they report. Their records are queued like in the default mode.
   const refused = new WeakSet<FastifyRequest>();
 
-  app.addHook('onRequest', async (request, reply) => {
-    if (!writer.isFull) return;
+  // Callback-style hooks: these run on every request, and an async hook costs a promise each.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!writer.isFull) return done();
     if (options.durable && isRecorded(request)) {
       metrics.queueFull.inc({ action: 'rejected' });
       refused.add(request);
-      return sendError(request, reply, new CalllogsError('UNAVAILABLE', 'records: the recording queue is full, retry later', 1));
+      sendError(request, reply, new CalllogsError('UNAVAILABLE', 'records: the recording queue is full, retry later', 1));
+      return;
     }
     metrics.queueFull.inc({ action: 'waited' });
-    await writer.waitForSpace();
+    void writer.waitForSpace().then(() => done());
   });
 
   if (options.durable) {
@@ -77,7 +80,8 @@ export const recordingPlugin = fp(async (app: FastifyInstance, options: Recordin
     });
   }
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     if (isRecorded(request) && !request.recordQueued) writer.enqueue(buildRecord(request, reply, options));
+    done();
   });
 });

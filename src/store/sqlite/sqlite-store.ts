@@ -19,6 +19,7 @@ import {
   type StoreQuery,
 } from '../types.js';
 import { migrate } from './migrate.js';
+import { WriteThread } from './write-thread.js';
 
 // Errors that mean "the store cannot be used right now", answered 503 rather than 500.
 const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|READONLY|PROTOCOL|NOTADB)/;
@@ -51,7 +52,10 @@ export class SqliteStore implements LogStore {
   private readonly addCounts: Database.Statement<[number, number, string, number]>;
   private readonly statements = new Map<string, Database.Statement>();
 
-  private constructor(db: Database.Database) {
+  private constructor(
+    db: Database.Database,
+    private readonly writes: WriteThread | undefined,
+  ) {
     this.db = db;
     this.insertNew = db.prepare(INSERT);
     this.addCounts = db.prepare(
@@ -68,16 +72,18 @@ export class SqliteStore implements LogStore {
   /**
    * `busyTimeoutMs`: how long to wait for another process's write lock before answering 503.
    * WAL with synchronous=NORMAL loses no commit when the process dies, only on power loss;
-   * `durable` syncs every commit so it survives that too.
+   * `durable` syncs every commit so it survives that too. `writeThread`: record batches are
+   * written on a thread of their own (the server's choice; queries stay on this connection).
    */
-  static open(path: string, options: { busyTimeoutMs?: number; durable?: boolean } = {}): SqliteStore {
+  static open(path: string, options: { busyTimeoutMs?: number; durable?: boolean; writeThread?: boolean } = {}): SqliteStore {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const db = new Database(path);
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.durable ? 'FULL' : 'NORMAL'}`);
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     migrate(db);
-    return new SqliteStore(db);
+    const onThread = options.writeThread && path !== ':memory:';
+    return new SqliteStore(db, onThread ? new WriteThread({ path, durable: Boolean(options.durable) }) : undefined);
   }
 
   private applyCounts(records: Parameters<typeof countDeltas>[0], sign: 1 | -1): void {
@@ -95,6 +101,7 @@ export class SqliteStore implements LogStore {
   }
 
   insertBatch(records: CallRecord[]): Promise<void> {
+    if (this.writes) return this.writes.insertBatch(records);
     return guarded(() => this.insertMany(records));
   }
 
@@ -201,6 +208,7 @@ export class SqliteStore implements LogStore {
   }
 
   async close(): Promise<void> {
+    await this.writes?.close();
     if (this.db.open) this.db.close();
   }
 }
