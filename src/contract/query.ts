@@ -12,14 +12,23 @@ export const MAX_VDN = 9999;
 /** `url` filter: an exact recorded path, or (with a trailing `*`) a path prefix. */
 export type UrlFilter = { kind: 'exact'; value: string } | { kind: 'prefix'; value: string };
 
-/** A calllogs query that passed every rule of contract.md §1. */
-export interface CalllogsQuery {
+/** Our extension: only calls that succeeded or failed (`isFailure` in record.ts). */
+export type Outcome = 'success' | 'failure';
+const OUTCOMES: readonly string[] = ['success', 'failure'];
+
+/** The window and url filter shared by the calllogs query and its stats. */
+export interface WindowQuery {
   vdnId: number;
-  offset: number;
-  limit: number;
   url: UrlFilter | undefined;
   beginTime: WallTime;
   endTime: WallTime;
+}
+
+/** A calllogs query that passed every rule of contract.md §1. */
+export interface CalllogsQuery extends WindowQuery {
+  offset: number;
+  limit: number;
+  outcome: Outcome | undefined;
 }
 
 /** Half-open interval of receive times, epoch milliseconds: `fromMs <= operTime < toMs`. */
@@ -46,6 +55,17 @@ export function validateQueryBody(vdnId: number, body: unknown): CalllogsQuery {
   const fields = checkBodyShape(body);
   const offset = readInteger(fields, 'offset', 0, MAX_OFFSET);
   const limit = readInteger(fields, 'limit', 1, MAX_LIMIT);
+  const window = readWindow(vdnId, fields);
+  return { ...window, offset, limit, outcome: readOutcome(fields.outcome) };
+}
+
+/** Validates the body of the stats interface (our extension): the query's window rules, no paging. */
+export function validateStatsBody(vdnId: number, body: unknown): WindowQuery {
+  return readWindow(vdnId, checkBodyShape(body));
+}
+
+/** `url`, `beginTime`, `endTime` and the rules between them, in contract.md §2's order. */
+function readWindow(vdnId: number, fields: Record<string, unknown>): WindowQuery {
   const url = readUrlFilter(fields.url);
   const beginTime = readWallTime(fields, 'beginTime');
   const endTime = readWallTime(fields, 'endTime');
@@ -54,7 +74,15 @@ export function validateQueryBody(vdnId: number, body: unknown): CalllogsQuery {
   if (span > MAX_WINDOW_SECONDS) {
     throw fieldError('WRONG_COMBINATION', 'endTime', 'must be at most 7 days after beginTime');
   }
-  return { vdnId, offset, limit, url, beginTime, endTime };
+  return { vdnId, url, beginTime, endTime };
+}
+
+/** Extensions are checked after every rule of the contract's own fields. */
+function readOutcome(value: unknown): Outcome | undefined {
+  if (isEmpty(value)) return undefined;
+  if (typeof value !== 'string') throw fieldError('WRONG_TYPE', 'outcome', 'must be a string');
+  if (!OUTCOMES.includes(value)) throw fieldError('WRONG_VALUE', 'outcome', 'must be "success" or "failure"');
+  return value as Outcome;
 }
 
 /** The receive-time interval a query covers: inclusive at second precision on both ends. */

@@ -1,10 +1,10 @@
-import type { CallRecord } from '../contract/record.js';
+import { isFailure, type CallRecord } from '../contract/record.js';
 import { NO_VDN } from './types.js';
 
 /**
  * Count structures that make a window's count and any offset cheap on both stores. Each store
- * keeps `record_counts (vdn, bucket, url, n)`: how many records of a VDN and url were received in
- * each hour (`bucket` = the hour's first millisecond), plus a total row per VDN and hour under the
+ * keeps `record_counts (vdn, bucket, url, n, failures)`: how many records (and failed calls) of a
+ * VDN and url were received in each hour (`bucket` = the hour's first millisecond), plus a total row per VDN and hour under the
  * url `''` (no recorded url is empty). They change in the same transaction as the records.
  *
  * A window's count is then the sum of the whole hours inside it plus a direct count of the two
@@ -23,22 +23,29 @@ export interface CountDelta {
   bucket: number;
   url: string;
   n: number;
+  failures: number;
 }
 
 /** How `record_counts` changes when these records are added (`sign` 1) or removed (-1). */
-export function countDeltas(records: Iterable<Pick<CallRecord, 'vdnId' | 'operTime' | 'url'>>, sign: 1 | -1 = 1): CountDelta[] {
+export function countDeltas(
+  records: Iterable<Pick<CallRecord, 'vdnId' | 'operTime' | 'url' | 'httpStatus' | 'resultCode'>>,
+  sign: 1 | -1 = 1,
+): CountDelta[] {
   const deltas = new Map<string, CountDelta>();
-  const add = (vdn: number, bucket: number, url: string) => {
+  const add = (vdn: number, bucket: number, url: string, failed: number) => {
     const key = `${vdn}\u0000${bucket}\u0000${url}`;
     const d = deltas.get(key);
-    if (d) d.n += sign;
-    else deltas.set(key, { vdn, bucket, url, n: sign });
+    if (d) {
+      d.n += sign;
+      d.failures += failed;
+    } else deltas.set(key, { vdn, bucket, url, n: sign, failures: failed });
   };
   for (const r of records) {
     const vdn = r.vdnId ?? NO_VDN;
     const bucket = bucketOf(r.operTime);
-    add(vdn, bucket, r.url);
-    add(vdn, bucket, TOTAL_URL);
+    const failed = isFailure(r) ? sign : 0;
+    add(vdn, bucket, r.url, failed);
+    add(vdn, bucket, TOTAL_URL, failed);
   }
   // A fixed order keeps concurrent writers from locking the same rows in opposite orders.
   return [...deltas.values()].sort((a, b) => a.bucket - b.bucket || a.vdn - b.vdn || (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));

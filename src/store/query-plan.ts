@@ -1,18 +1,21 @@
 import type { UrlFilter } from '../contract/query.js';
-import type { CallRecord } from '../contract/record.js';
+import { SUCCESS_RESULT_CODES, type CallRecord } from '../contract/record.js';
 import { BUCKET_MS, TOTAL_URL } from './buckets.js';
 import type { ScanFilter, StoreQuery } from './types.js';
 import { urlRange } from './url-filter.js';
 import { NO_VDN } from './types.js';
 
+/** `isFailure` as SQL over a records row (both stores); the codes are constants, not input. */
+export const FAILURE_SQL = `(http_status >= 400 OR result_code NOT IN (${SUCCESS_RESULT_CODES.map((c) => `'${c}'`).join(', ')}))`;
+
 /**
- * The WHERE conditions of a query's window and url filter, for either store's SQL: `param`
- * registers a value and returns its placeholder; `table` qualifies the columns.
+ * The WHERE conditions of a query's window, url and outcome filters, for either store's SQL:
+ * `param` registers a value and returns its placeholder.
  */
-export function windowConditions(q: Omit<StoreQuery, 'offset' | 'limit'>, param: (value: unknown) => string, table = ''): string {
-  const c = (column: string) => (table ? `${table}.${column}` : column);
-  const where = [`${c('vdn')} = ${param(q.vdnId)}`, `${c('oper_time')} >= ${param(q.fromMs)}`, `${c('oper_time')} < ${param(q.toMs)}`];
-  if (q.url) where.push(urlCondition(q.url, param, c('url')));
+export function windowConditions(q: Omit<StoreQuery, 'offset' | 'limit'>, param: (value: unknown) => string): string {
+  const where = [`vdn = ${param(q.vdnId)}`, `oper_time >= ${param(q.fromMs)}`, `oper_time < ${param(q.toMs)}`];
+  if (q.url) where.push(urlCondition(q.url, param, 'url'));
+  if (q.outcome) where.push(q.outcome === 'failure' ? FAILURE_SQL : `NOT ${FAILURE_SQL}`);
   return where.join(' AND ');
 }
 
@@ -22,19 +25,46 @@ function urlCondition(url: UrlFilter, param: (value: unknown) => string, column:
   return range.to === undefined ? `${column} >= ${param(range.from)}` : `${column} >= ${param(range.from)} AND ${column} < ${param(range.to)}`;
 }
 
-/**
- * The per-hour counts of a query's VDN and url filter between two hours, newest first, from
- * `record_counts` (no filter, or the prefix `""`: the total rows): one index probe per hour, the
- * table being keyed hour first. Works on both stores (recursive CTE over the hours).
- */
-export function hourCountsSql(q: Pick<StoreQuery, 'vdnId' | 'url'>, fromBucket: number, toBucket: number, param: (value: unknown) => string): string {
-  // Parameters are registered in the order they appear: SQLite's placeholders are positional.
-  const hours = `WITH RECURSIVE hours (bucket) AS (SELECT CAST(${param(fromBucket)} AS BIGINT) UNION ALL
+/** The hours `[fromBucket, toBucket)` as a recursive CTE `hours (bucket)` (both stores). */
+function hoursCte(fromBucket: number, toBucket: number, param: (value: unknown) => string): string {
+  return `WITH RECURSIVE hours (bucket) AS (SELECT CAST(${param(fromBucket)} AS BIGINT) UNION ALL
     SELECT bucket + ${BUCKET_MS} FROM hours WHERE bucket + ${BUCKET_MS} < ${param(toBucket)})`;
+}
+
+/**
+ * The per-hour counts of a query's VDN, url and outcome filters between two hours, newest first,
+ * from `record_counts` (no url filter, or the prefix `""`: the total rows): one index probe per
+ * hour, the table being keyed hour first. Works on both stores.
+ */
+export function hourCountsSql(q: Pick<StoreQuery, 'vdnId' | 'url' | 'outcome'>, fromBucket: number, toBucket: number, param: (value: unknown) => string): string {
+  // Parameters are registered in the order they appear: SQLite's placeholders are positional.
+  const hours = hoursCte(fromBucket, toBucket, param);
   const vdn = `c.vdn = ${param(q.vdnId)}`;
   const url = !q.url || (q.url.kind === 'prefix' && q.url.value === '') ? `c.url = ${param(TOTAL_URL)}` : urlCondition(q.url, param, 'c.url');
-  return `${hours} SELECT h.bucket AS bucket, sum(c.n) AS n FROM hours h JOIN record_counts c ON c.bucket = h.bucket AND ${vdn} AND ${url}
+  const n = q.outcome === 'failure' ? 'c.failures' : q.outcome === 'success' ? 'c.n - c.failures' : 'c.n';
+  return `${hours} SELECT h.bucket AS bucket, sum(${n}) AS n FROM hours h JOIN record_counts c ON c.bucket = h.bucket AND ${vdn} AND ${url}
           GROUP BY h.bucket ORDER BY h.bucket DESC`;
+}
+
+/**
+ * Calls and failures per whole hour and url (`bucket`, `url`, `n`, `failures`) of a VDN between
+ * two hours, from `record_counts`: one index probe per hour.
+ */
+export function hourUrlCountsSql(q: Pick<StoreQuery, 'vdnId' | 'url'>, fromBucket: number, toBucket: number, param: (value: unknown) => string): string {
+  // In text order: SQLite's placeholders are positional.
+  const hours = hoursCte(fromBucket, toBucket, param);
+  const vdn = `c.vdn = ${param(q.vdnId)}`;
+  const notTotal = `c.url <> ${param(TOTAL_URL)}`;
+  const url = q.url ? urlCondition(q.url, param, 'c.url') : '1 = 1';
+  return `${hours} SELECT c.bucket AS bucket, c.url AS url, c.n AS n, c.failures AS failures
+          FROM hours h JOIN record_counts c ON c.bucket = h.bucket AND ${vdn} AND ${notTotal} AND ${url}`;
+}
+
+/** The same counts read from the records themselves, in buckets of `bucketMs` (for partial hours and short windows). */
+export function directUrlCountsSql(q: Omit<StoreQuery, 'offset' | 'limit' | 'outcome'>, bucketMs: number, param: (value: unknown) => string): string {
+  return `SELECT (oper_time / ${bucketMs}) * ${bucketMs} AS bucket, url, count(*) AS n,
+            sum(CASE WHEN ${FAILURE_SQL} THEN 1 ELSE 0 END) AS failures
+          FROM records WHERE ${windowConditions(q, param)} GROUP BY 1, 2`;
 }
 
 export const SCAN_PAGE = 1000;

@@ -1,5 +1,6 @@
 import type { CallRecord } from '../contract/record.js';
-import type { TimeWindow, UrlFilter } from '../contract/query.js';
+import type { Outcome, TimeWindow, UrlFilter } from '../contract/query.js';
+import type { CallCounts } from '../contract/stats.js';
 
 /** One page of a calllogs query and the number of records in the whole window. */
 export interface QueryPage {
@@ -10,11 +11,28 @@ export interface QueryPage {
 export interface StoreQuery extends TimeWindow {
   vdnId: number;
   url: UrlFilter | undefined;
+  /** Only calls with this outcome; all when undefined. */
+  outcome?: Outcome;
   offset: number;
   limit: number;
 }
 
 /** What `scan` reads: every record, or those of one VDN (`null`: calls naming no VDN), in a window. */
+/** What the stats interface asks of a store: calls and failures per bucket and per url. */
+export interface StatsQuery extends TimeWindow {
+  vdnId: number;
+  url: UrlFilter | undefined;
+  /** A minute, five minutes or an hour (whole-hour buckets come from the count structures). */
+  bucketMs: number;
+}
+
+export interface StoreStats {
+  /** Every bucket from the one holding `fromMs` to the one holding `toMs - 1`, oldest first. */
+  buckets: (CallCounts & { start: number })[];
+  /** Every url with calls in the window. */
+  urls: (CallCounts & { url: string })[];
+}
+
 export interface ScanFilter {
   vdnId?: number | null;
   fromMs?: number;
@@ -60,6 +78,8 @@ export interface LogStore {
   insertBatch(records: CallRecord[]): Promise<void>;
   /** Newest first (`operTime` desc, `id` desc), with the count of the whole window. */
   query(query: StoreQuery): Promise<QueryPage>;
+  /** Calls and failures per time bucket and per url over a window, from the count structures. */
+  stats(query: StatsQuery): Promise<StoreStats>;
   /** Every matching record, oldest first within each VDN, VDNs in ascending order (no VDN first). */
   scan(filter: ScanFilter): AsyncIterable<CallRecord>;
   beginImport(): Promise<ImportSession>;

@@ -1,13 +1,16 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CalllogsError, SUCCESS_CODE } from '../../contract/codes.js';
 import { parseJsonBody, requireJsonContentType } from '../../contract/body.js';
-import { parseVdnId, queryWindow, validateQueryBody } from '../../contract/query.js';
+import { parseVdnId, queryWindow, validateQueryBody, validateStatsBody } from '../../contract/query.js';
+import { STATS_SUCCESS_DESC, statsBucketMs, statsResponseBody, type StatsResponseBody } from '../../contract/stats.js';
 import { toOpenapiLog } from '../../contract/record.js';
 import { QUERY_SUCCESS_DESC, queryResponseBody, type QueryResponseBody } from '../../contract/response.js';
 import { NO_VDN, type LogStore } from '../../store/types.js';
 import { sendError } from './errors.js';
 
 export const CALLLOGS_ROUTE = '/rest/isales/v1/openapi/campaigns/:vdnId/calllogs';
+/** Our extension: calls and failures over a window (contract/stats.ts). */
+export const STATS_ROUTE = '/rest/isales/v1/openapi/campaigns/:vdnId/calllogs/stats';
 /** Our extension: the same query over calls that named no VDN, for all-VDN keys. */
 export const CALLLOGS_NO_VDN_ROUTE = '/rest/isales/v1/openapi/calllogs';
 
@@ -16,27 +19,38 @@ export interface CalllogsOptions {
   timeZone: string;
 }
 
-/** Answers a wrong method before authentication: it is about the interface, not the caller. */
+/**
+ * Answers a wrong method on our interfaces before authentication: it is about the interface, not
+ * the caller (and a gateway must not forward it).
+ */
 export async function calllogsMethodPlugin(app: FastifyInstance): Promise<void> {
-  app.route({
-    method: ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
-    url: CALLLOGS_ROUTE,
-    handler: (request, reply) => {
-      reply.header('allow', 'POST');
-      return sendError(request, reply, new CalllogsError('METHOD_NOT_ALLOWED', 'method: the interface accepts POST only'));
-    },
-  });
+  for (const url of [CALLLOGS_ROUTE, STATS_ROUTE, CALLLOGS_NO_VDN_ROUTE]) {
+    app.route({
+      method: ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
+      url,
+      handler: (request, reply) => {
+        reply.header('allow', 'POST');
+        return sendError(request, reply, new CalllogsError('METHOD_NOT_ALLOWED', 'method: the interface accepts POST only'));
+      },
+    });
+  }
+}
+
+/** The body as JSON, after the content type (contract.md §2's order). */
+function jsonBody(request: FastifyRequest): unknown {
+  requireJsonContentType(request.headers['content-type']);
+  request.parsedBody = parseJsonBody(Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0));
+  return request.parsedBody;
 }
 
 /** Validates the body (contract.md §1–§2) and answers one page of the VDN's records. */
 async function answerQuery(request: FastifyRequest, vdnId: number, options: CalllogsOptions): Promise<QueryResponseBody> {
-  requireJsonContentType(request.headers['content-type']);
-  request.parsedBody = parseJsonBody(Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0));
-  const query = validateQueryBody(vdnId, request.parsedBody);
+  const query = validateQueryBody(vdnId, jsonBody(request));
   const page = await options.store.query({
     vdnId,
     ...queryWindow(query, options.timeZone),
     url: query.url,
+    outcome: query.outcome,
     offset: query.offset,
     limit: query.limit,
   });
@@ -44,9 +58,20 @@ async function answerQuery(request: FastifyRequest, vdnId: number, options: Call
   return queryResponseBody(page.records.map(toOpenapiLog), page.count);
 }
 
-/** The vendor's "Querying Interface Invocation Records" interface, in the signed scope. */
+/** Calls and failures per bucket and the top interfaces, from the same count structures as the query. */
+async function answerStats(request: FastifyRequest, vdnId: number, options: CalllogsOptions): Promise<StatsResponseBody> {
+  const query = validateStatsBody(vdnId, jsonBody(request));
+  const window = queryWindow(query, options.timeZone);
+  const bucketMs = statsBucketMs(window);
+  const stats = await options.store.stats({ vdnId, ...window, url: query.url, bucketMs });
+  request.callResult = { code: SUCCESS_CODE, desc: STATS_SUCCESS_DESC };
+  return statsResponseBody(bucketMs, stats.buckets, stats.urls);
+}
+
+/** The vendor's "Querying Interface Invocation Records" interface and our extensions, in the signed scope. */
 export async function calllogsRoutes(app: FastifyInstance, options: CalllogsOptions): Promise<void> {
   app.post<{ Params: { vdnId: string } }>(CALLLOGS_ROUTE, (request) => answerQuery(request, parseVdnId(request.params.vdnId), options));
+  app.post<{ Params: { vdnId: string } }>(STATS_ROUTE, (request) => answerStats(request, parseVdnId(request.params.vdnId), options));
   app.post(CALLLOGS_NO_VDN_ROUTE, (request) => {
     if (request.apiKey?.vdns !== 'all') {
       throw new CalllogsError('FORBIDDEN', 'vdnId: calls that name no VDN are visible to all-VDN keys only');

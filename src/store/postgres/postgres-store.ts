@@ -2,7 +2,8 @@ import pg from 'pg';
 import { CalllogsError } from '../../contract/codes.js';
 import type { CallRecord } from '../../contract/record.js';
 import { BUCKET_MS, hourSplit, locate, TOTAL_URL, type Seek } from '../buckets.js';
-import { hourCountsSql, keysetScan, SCAN_PAGE, windowConditions } from '../query-plan.js';
+import { directUrlCountsSql, FAILURE_SQL, hourCountsSql, hourUrlCountsSql, keysetScan, SCAN_PAGE, windowConditions } from '../query-plan.js';
+import { statsPlan, summarizeStats, type CountRow } from '../stats-plan.js';
 import { RECORD_COLUMNS, toKey, toRecord, toRow, vdnsColumn, type KeyRow, type RecordRow } from '../rows.js';
 import {
   DuplicateKeyError,
@@ -12,6 +13,8 @@ import {
   type LogStore,
   type QueryPage,
   type ScanFilter,
+  type StatsQuery,
+  type StoreStats,
   type StoredKey,
   type StoreQuery,
 } from '../types.js';
@@ -29,13 +32,13 @@ const UNNEST = `SELECT * FROM unnest(${COLUMN_TYPES.map((t, i) => `$${i + 1}::${
  * transaction), the count rows in a fixed order so concurrent writers never deadlock.
  */
 function insertCountingSql(onConflict: string): string {
-  return `WITH added AS (INSERT INTO records (${COLUMNS}) ${UNNEST} ${onConflict} RETURNING vdn, oper_time, url),
+  return `WITH added AS (INSERT INTO records (${COLUMNS}) ${UNNEST} ${onConflict} RETURNING vdn, oper_time, url, http_status, result_code),
     deltas AS (
-      SELECT vdn, bucket, coalesce(url, '${TOTAL_URL}') AS url, count(*) AS n
-      FROM (SELECT vdn, (oper_time / ${BUCKET_MS}) * ${BUCKET_MS} AS bucket, url FROM added) a
+      SELECT vdn, bucket, coalesce(url, '${TOTAL_URL}') AS url, count(*) AS n, count(*) FILTER (WHERE ${FAILURE_SQL}) AS failures
+      FROM (SELECT vdn, (oper_time / ${BUCKET_MS}) * ${BUCKET_MS} AS bucket, url, http_status, result_code FROM added) a
       GROUP BY GROUPING SETS ((vdn, bucket, url), (vdn, bucket)))
-    INSERT INTO record_counts (vdn, bucket, url, n) SELECT vdn, bucket, url, n FROM deltas ORDER BY bucket, vdn, url
-    ON CONFLICT (bucket, vdn, url) DO UPDATE SET n = record_counts.n + excluded.n`;
+    INSERT INTO record_counts (vdn, bucket, url, n, failures) SELECT vdn, bucket, url, n, failures FROM deltas ORDER BY bucket, vdn, url
+    ON CONFLICT (bucket, vdn, url) DO UPDATE SET n = record_counts.n + excluded.n, failures = record_counts.failures + excluded.failures`;
 }
 const INSERT_NEW = insertCountingSql('ON CONFLICT DO NOTHING');
 const IMPORT = insertCountingSql('');
@@ -135,58 +138,79 @@ export class PostgresStore implements LogStore {
     });
   }
 
-  query(q: StoreQuery): Promise<QueryPage> {
+  /** Runs `work` in one read-only snapshot (a count and its page, or stats, agree). */
+  private snapshot<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     return guarded(async () => {
       const client = await this.pool.connect();
       try {
-        // One snapshot for the count and the page.
         await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-        const countRange = async (fromMs: number, toMs: number): Promise<number> => {
-          const params: unknown[] = [];
-          const where = windowConditions({ ...q, fromMs, toMs }, (value) => (params.push(value), `$${params.length}`));
-          return Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM records WHERE ${where}`, params)).rows[0]!.n);
-        };
-        const split = hourSplit(q.fromMs, q.toMs);
-        let seek: Seek;
-        if (!split) seek = { count: await countRange(q.fromMs, q.toMs), toMs: q.toMs, offset: q.offset };
-        else {
-          const params: unknown[] = [];
-          const sql = hourCountsSql(q, split.firstFull, split.lastFullEnd, (value) => (params.push(value), `$${params.length}`));
-          const hours = (await client.query<{ bucket: number; n: string }>(sql, params)).rows.map((h) => ({ bucket: h.bucket, n: Number(h.n) }));
-          seek = locate(q.offset, q.toMs, split, {
-            newestEdge: await countRange(split.lastFullEnd, q.toMs), hours, oldestEdge: await countRange(q.fromMs, split.firstFull),
-          });
-        }
-        const count = seek.count;
-        let records: CallRecord[] = [];
-        if (q.offset < count) {
-          // The page's keys come from an index-only scan, skipping within one hour at most; then only
-          // its rows are read, by primary key within the window's partitions.
-          const values: unknown[] = [];
-          const condition = windowConditions({ ...q, toMs: seek.toMs }, (value) => (values.push(value), `$${values.length}`));
-          const n = values.length;
-          const keys = (await client.query<{ oper_time: number; id: string }>(
-            `SELECT oper_time, id FROM records WHERE ${condition} ORDER BY oper_time DESC, id DESC LIMIT $${n + 1} OFFSET $${n + 2}`,
-            [...values, q.limit, seek.offset],
-          )).rows;
-          const found = new Map<string, RecordRow>();
-          if (keys.length > 0) {
-            const { rows } = await client.query<RecordRow>(
-              `SELECT * FROM records WHERE ${condition} AND oper_time = ANY($${n + 1}::bigint[]) AND id = ANY($${n + 2}::text[])`,
-              [...values, keys.map((k) => k.oper_time), keys.map((k) => k.id)],
-            );
-            for (const row of rows) found.set(`${row.oper_time}/${row.id}`, row);
-          }
-          records = keys.map((k) => toRecord(found.get(`${k.oper_time}/${k.id}`)!));
-        }
+        const result = await work(client);
         await client.query('COMMIT');
-        return { count, records };
+        return result;
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
         throw error;
       } finally {
         client.release();
       }
+    });
+  }
+
+  query(q: StoreQuery): Promise<QueryPage> {
+    return this.snapshot(async (client) => {
+      const countRange = async (fromMs: number, toMs: number): Promise<number> => {
+        const params: unknown[] = [];
+        const where = windowConditions({ ...q, fromMs, toMs }, (value) => (params.push(value), `$${params.length}`));
+        return Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM records WHERE ${where}`, params)).rows[0]!.n);
+      };
+      const split = hourSplit(q.fromMs, q.toMs);
+      let seek: Seek;
+      if (!split) seek = { count: await countRange(q.fromMs, q.toMs), toMs: q.toMs, offset: q.offset };
+      else {
+        const params: unknown[] = [];
+        const sql = hourCountsSql(q, split.firstFull, split.lastFullEnd, (value) => (params.push(value), `$${params.length}`));
+        const hours = (await client.query<{ bucket: number; n: string }>(sql, params)).rows.map((h) => ({ bucket: h.bucket, n: Number(h.n) }));
+        seek = locate(q.offset, q.toMs, split, {
+          newestEdge: await countRange(split.lastFullEnd, q.toMs), hours, oldestEdge: await countRange(q.fromMs, split.firstFull),
+        });
+      }
+      const count = seek.count;
+      let records: CallRecord[] = [];
+      if (q.offset < count) {
+        // The page's keys come from an index-only scan, skipping within one hour at most; then only
+        // its rows are read, by primary key within the window's partitions.
+        const values: unknown[] = [];
+        const condition = windowConditions({ ...q, toMs: seek.toMs }, (value) => (values.push(value), `$${values.length}`));
+        const n = values.length;
+        const keys = (await client.query<{ oper_time: number; id: string }>(
+          `SELECT oper_time, id FROM records WHERE ${condition} ORDER BY oper_time DESC, id DESC LIMIT $${n + 1} OFFSET $${n + 2}`,
+          [...values, q.limit, seek.offset],
+        )).rows;
+        const found = new Map<string, RecordRow>();
+        if (keys.length > 0) {
+          const { rows } = await client.query<RecordRow>(
+            `SELECT * FROM records WHERE ${condition} AND oper_time = ANY($${n + 1}::bigint[]) AND id = ANY($${n + 2}::text[])`,
+            [...values, keys.map((k) => k.oper_time), keys.map((k) => k.id)],
+          );
+          for (const row of rows) found.set(`${row.oper_time}/${row.id}`, row);
+        }
+        records = keys.map((k) => toRecord(found.get(`${k.oper_time}/${k.id}`)!));
+      }
+      return { count, records };
+    });
+  }
+
+  stats(q: StatsQuery): Promise<StoreStats> {
+    return this.snapshot(async (client) => {
+      const plan = statsPlan(q);
+      const rows: CountRow[] = [];
+      const run = async (sql: (param: (value: unknown) => string) => string) => {
+        const params: unknown[] = [];
+        rows.push(...(await client.query<CountRow>(sql((value) => (params.push(value), `$${params.length}`)), params)).rows);
+      };
+      if (plan.hours) await run((p) => hourUrlCountsSql(q, plan.hours!.firstFull, plan.hours!.lastFullEnd, p));
+      for (const window of plan.direct) await run((p) => directUrlCountsSql({ ...q, ...window }, q.bucketMs, p));
+      return summarizeStats(q, rows);
     });
   }
 

@@ -5,7 +5,8 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { CalllogsError } from '../../contract/codes.js';
 import type { CallRecord } from '../../contract/record.js';
 import { countDeltas, hourSplit, locate, type Seek } from '../buckets.js';
-import { hourCountsSql, keysetScan, SCAN_PAGE, windowConditions } from '../query-plan.js';
+import { directUrlCountsSql, hourCountsSql, hourUrlCountsSql, keysetScan, SCAN_PAGE, windowConditions } from '../query-plan.js';
+import { statsPlan, summarizeStats, type CountRow } from '../stats-plan.js';
 import { RECORD_COLUMNS, toKey, toRecord, toRow, vdnsColumn, type KeyRow, type RecordRow } from '../rows.js';
 import {
   DuplicateKeyError,
@@ -15,6 +16,8 @@ import {
   type LogStore,
   type QueryPage,
   type ScanFilter,
+  type StatsQuery,
+  type StoreStats,
   type StoredKey,
   type StoreQuery,
 } from '../types.js';
@@ -49,7 +52,7 @@ export class SqliteStore implements LogStore {
   private readonly db: Database.Database;
   private readonly insertNew: Database.Statement<RecordRow>;
   private readonly insertMany: (records: CallRecord[]) => void;
-  private readonly addCounts: Database.Statement<[number, number, string, number]>;
+  private readonly addCounts: Database.Statement<[number, number, string, number, number]>;
   private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(
@@ -59,7 +62,8 @@ export class SqliteStore implements LogStore {
     this.db = db;
     this.insertNew = db.prepare(INSERT);
     this.addCounts = db.prepare(
-      'INSERT INTO record_counts (vdn, bucket, url, n) VALUES (?, ?, ?, ?) ON CONFLICT (bucket, vdn, url) DO UPDATE SET n = n + excluded.n',
+      `INSERT INTO record_counts (vdn, bucket, url, n, failures) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (bucket, vdn, url) DO UPDATE SET n = n + excluded.n, failures = failures + excluded.failures`,
     );
     const insertOrSkip = db.prepare<RecordRow>(`${INSERT} ON CONFLICT (id) DO NOTHING`);
     this.insertMany = db.transaction((records: CallRecord[]) => {
@@ -87,7 +91,7 @@ export class SqliteStore implements LogStore {
   }
 
   private applyCounts(records: Parameters<typeof countDeltas>[0], sign: 1 | -1): void {
-    for (const d of countDeltas(records, sign)) this.addCounts.run(d.vdn, d.bucket, d.url, d.n);
+    for (const d of countDeltas(records, sign)) this.addCounts.run(d.vdn, d.bucket, d.url, d.n, d.failures);
   }
 
   /** Statements are prepared once per distinct SQL text (a handful of filter shapes). */
@@ -137,6 +141,21 @@ export class SqliteStore implements LogStore {
     return guarded(() => read.deferred());
   }
 
+  stats(q: StatsQuery): Promise<StoreStats> {
+    const read = this.db.transaction((): StoreStats => {
+      const plan = statsPlan(q);
+      const rows: CountRow[] = [];
+      const run = (sql: (param: (value: unknown) => string) => string) => {
+        const params: unknown[] = [];
+        rows.push(...(this.statement(sql((value) => (params.push(value), '?'))).all(params) as CountRow[]));
+      };
+      if (plan.hours) run((p) => hourUrlCountsSql(q, plan.hours!.firstFull, plan.hours!.lastFullEnd, p));
+      for (const window of plan.direct) run((p) => directUrlCountsSql({ ...q, ...window }, q.bucketMs, p));
+      return summarizeStats(q, rows);
+    });
+    return guarded(() => read.deferred());
+  }
+
   scan(filter: ScanFilter): AsyncIterable<CallRecord> {
     const page = this.db.prepare(
       `SELECT * FROM records WHERE vdn = ? AND (oper_time, id) > (?, ?) AND oper_time >= ? AND oper_time < ?
@@ -181,11 +200,11 @@ export class SqliteStore implements LogStore {
     const vdns = this.db.prepare('SELECT DISTINCT vdn FROM records ORDER BY vdn').pluck().all() as number[];
     const remove = this.db.prepare(
       `DELETE FROM records WHERE rowid IN (SELECT rowid FROM records WHERE vdn = ? AND oper_time < ? LIMIT ${RETENTION_BATCH})
-       RETURNING vdn, oper_time, url`,
+       RETURNING vdn, oper_time, url, http_status, result_code`,
     );
     const removeBatch = this.db.transaction((vdn: number): number => {
-      const gone = (remove.all(vdn, cutoffMs) as Pick<RecordRow, 'vdn' | 'oper_time' | 'url'>[])
-        .map((row) => ({ vdnId: row.vdn, operTime: row.oper_time, url: row.url }));
+      const gone = (remove.all(vdn, cutoffMs) as Pick<RecordRow, 'vdn' | 'oper_time' | 'url' | 'http_status' | 'result_code'>[])
+        .map((row) => ({ vdnId: row.vdn, operTime: row.oper_time, url: row.url, httpStatus: row.http_status, resultCode: row.result_code }));
       this.applyCounts(gone, -1);
       return gone.length;
     });

@@ -1,0 +1,70 @@
+import { SUCCESS_CODE } from './codes.js';
+import type { TimeWindow } from './query.js';
+import { errorBody, type ErrorBody } from './response.js';
+import { formatOperTime } from './time.js';
+
+/**
+ * Our extension `POST .../campaigns/{vdnId}/calllogs/stats`: calls and failures per time bucket and
+ * the busiest and most failing interfaces over a calllogs window (same body rules, no paging).
+ */
+export const STATS_SUCCESS_DESC = 'queryCalllogsStats success';
+export const TOP_INTERFACES = 10;
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+/** Bucket size from the window: 1 minute up to 2 hours, 5 minutes up to 12 hours, else 1 hour (≤ 169 buckets). */
+export function statsBucketMs(window: TimeWindow): number {
+  const span = window.toMs - window.fromMs;
+  if (span <= 2 * HOUR + 1000) return MINUTE;
+  if (span <= 12 * HOUR + 1000) return 5 * MINUTE;
+  return HOUR;
+}
+
+export interface CallCounts {
+  calls: number;
+  failures: number;
+}
+
+export interface StatsBucket extends CallCounts {
+  /** The bucket's start, as `operTime` is written (UTC). */
+  time: string;
+}
+
+export interface InterfaceCounts extends CallCounts {
+  url: string;
+}
+
+export interface StatsResult {
+  bucketSeconds: number;
+  buckets: StatsBucket[];
+  total: CallCounts;
+  /** At most TOP_INTERFACES, most calls first. */
+  topByCalls: InterfaceCounts[];
+  /** At most TOP_INTERFACES with at least one failure, most failures first. */
+  topByFailures: InterfaceCounts[];
+}
+
+export interface StatsResponseBody extends ErrorBody {
+  result: StatsResult;
+}
+
+const byUrl = (a: InterfaceCounts, b: InterfaceCounts) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0);
+
+export function statsResponseBody(
+  bucketMs: number,
+  buckets: (CallCounts & { start: number })[],
+  urls: InterfaceCounts[],
+): StatsResponseBody {
+  const total = urls.reduce((t, u) => ({ calls: t.calls + u.calls, failures: t.failures + u.failures }), { calls: 0, failures: 0 });
+  return {
+    result: {
+      bucketSeconds: bucketMs / 1000,
+      buckets: buckets.map((b) => ({ time: formatOperTime(b.start), calls: b.calls, failures: b.failures })),
+      total,
+      topByCalls: [...urls].sort((a, b) => b.calls - a.calls || byUrl(a, b)).slice(0, TOP_INTERFACES),
+      topByFailures: urls.filter((u) => u.failures > 0).sort((a, b) => b.failures - a.failures || byUrl(a, b)).slice(0, TOP_INTERFACES),
+    },
+    ...errorBody(SUCCESS_CODE, STATS_SUCCESS_DESC),
+  };
+}
