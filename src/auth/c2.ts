@@ -1,87 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { authPrefix, canonicalRequest, type AuthorizationParts, type SignableRequest } from './c2-canonical.js';
 
-/**
- * The C2 ("auth-v2") AK/SK request signature, as specified in c2-signing.md. Pure functions: the
- * server's verifier and the client SDK's signer both build the canonical request here.
- */
-
-/** What gets signed: the request as it travels on the wire. */
-export interface SignableRequest {
-  method: string;
-  /** The path as on the request line, without the query. */
-  path: string;
-  /** The query string as sent, without `?` (may be empty). */
-  query: string;
-  /** Values of the signed headers, by lower-case name. */
-  headers: Readonly<Record<string, string | undefined>>;
-  /** The body exactly as sent; empty when there is none. */
-  body: string | Uint8Array;
-}
-
-export interface AuthorizationParts {
-  ak: string;
-  /** `yyyy-MM-ddTHH:mm:ssZ` */
-  timestamp: string;
-  /** Lower-case, sorted signed header names. */
-  signedHeaders: string[];
-  signature: string;
-}
-
-const HEX = Array.from({ length: 256 }, (_, b) => '%' + b.toString(16).toUpperCase().padStart(2, '0'));
-const UNRESERVED = new Uint8Array(256);
-for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~') UNRESERVED[c.charCodeAt(0)] = 1;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** Percent-encodes every byte of the UTF-8 text except `A-Z a-z 0-9 - . _ ~`, with upper-case hex. */
-export function norm(input: string | Uint8Array): string {
-  if (typeof input === 'string') {
-    try {
-      return encodeUriStrict(input);
-    } catch {
-      return normBytes(Buffer.from(input, 'utf8'));
-    }
-  }
-  try {
-    return encodeUriStrict(utf8.decode(input));
-  } catch {
-    return normBytes(input);
-  }
-}
-
-// encodeURIComponent is native and fast; it leaves ! ' ( ) * alone, which norm must encode.
-function encodeUriStrict(text: string): string {
-  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => HEX[c.charCodeAt(0)]!);
-}
-
-function normBytes(bytes: Uint8Array): string {
-  const parts: string[] = [];
-  for (const b of bytes) parts.push(UNRESERVED[b] ? String.fromCharCode(b) : HEX[b]!);
-  return parts.join('');
-}
-
-/** `k=v` pairs of the query, decoded as a server reads them, normalized and sorted by code unit. */
-export function canonicalQuery(query: string): string {
-  const pairs: string[] = [];
-  for (const [k, v] of new URLSearchParams(query)) pairs.push(norm(k) + '=' + (v ? norm(v) : ''));
-  return pairs.sort(compareCodeUnits).join('&');
-}
-
-function compareCodeUnits(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-export function canonicalRequest(req: SignableRequest, signedHeaders: readonly string[]): string {
-  const query = req.query ? canonicalQuery(req.query) + '\n' : '';
-  const headers = signedHeaders
-    .map((name) => norm(name.toLowerCase()) + ':' + norm((req.headers[name] ?? '').trim()))
-    .sort(compareCodeUnits)
-    .join('\n');
-  return `${req.method.toUpperCase()}\n${req.path}\n${query}${signedHeaders.join(';')}\n${headers}\n${norm(req.body)}`;
-}
-
-export function authPrefix(ak: string, timestamp: string, signedHeaders: readonly string[]): string {
-  return `auth-v2/${ak}/${timestamp}/${signedHeaders.join(';')}`;
-}
+/** The C2 signature with node:crypto; the canonical request comes from c2-canonical.ts. */
+export * from './c2-canonical.js';
 
 export function signingKey(sk: string, prefix: string): string {
   return createHmac('sha256', sk).update(prefix).digest('hex');
@@ -95,37 +16,6 @@ export function computeSignature(
 ): string {
   const key = signingKey(sk, authPrefix(parts.ak, parts.timestamp, parts.signedHeaders));
   return createHmac('sha256', key).update(canonicalRequest(req, parts.signedHeaders)).digest('hex');
-}
-
-/** Lower-cases, de-duplicates and sorts header names as `signedHeaders` requires. */
-export function normalizeSignedHeaders(names: Iterable<string>): string[] {
-  return [...new Set([...names].map((n) => n.toLowerCase()))].sort(compareCodeUnits);
-}
-
-export function formatAuthorization(parts: AuthorizationParts): string {
-  return `${authPrefix(parts.ak, parts.timestamp, parts.signedHeaders)}/${parts.signature}`;
-}
-
-/** `yyyy-MM-ddTHH:mm:ssZ`, whole seconds, UTC. */
-export function formatSignatureTimestamp(epochMs: number): string {
-  return new Date(epochMs).toISOString().slice(0, 19) + 'Z';
-}
-
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
-const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
-const SIGNATURE = /^[0-9a-f]{64}$/;
-
-/** Parses an `Authorization` header strictly; `undefined` when it is malformed. */
-export function parseAuthorization(header: string): AuthorizationParts | undefined {
-  const fields = header.split('/');
-  if (fields.length !== 5) return undefined;
-  const [scheme, ak, timestamp, headerList, signature] = fields as [string, string, string, string, string];
-  if (scheme !== 'auth-v2' || ak.length === 0 || ak.length > 128 || /[\s\p{Cc}]/u.test(ak)) return undefined;
-  if (!TIMESTAMP.test(timestamp) || Number.isNaN(Date.parse(timestamp))) return undefined;
-  const signedHeaders = headerList.split(';');
-  if (!signedHeaders.every((h) => HEADER_NAME.test(h))) return undefined;
-  if (!SIGNATURE.test(signature)) return undefined;
-  return { ak, timestamp, signedHeaders, signature };
 }
 
 /** Compares two hex signatures without leaking where they differ. */

@@ -1,4 +1,3 @@
-import { SUCCESS_CODE } from './codes.js';
 import { parseInstant, formatOperTime } from './time.js';
 
 /** The seed's `OpenapiLog`: the eight fields the query interface returns. */
@@ -38,16 +37,6 @@ export interface RecordLine extends OpenapiLog {
 
 export const RECORD_ID = /^\d{30}$/;
 
-/**
- * Result codes that mean success: the vendor's `0200000`, a bare `0`, and none at all (a forwarded
- * answer that names no code). A call failed when its HTTP status is 400 or more, or its answer
- * names any other code (vendors also answer failures with HTTP 200).
- */
-export const SUCCESS_RESULT_CODES: readonly string[] = ['', '0', SUCCESS_CODE];
-
-export function isFailure(r: Pick<CallRecord, 'httpStatus' | 'resultCode'>): boolean {
-  return r.httpStatus >= 400 || !SUCCESS_RESULT_CODES.includes(r.resultCode);
-}
 
 export function toOpenapiLog(r: CallRecord): OpenapiLog {
   return {

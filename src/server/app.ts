@@ -9,6 +9,7 @@ import type { ServerConfig } from './config.js';
 import type { Upstream } from './gateway/upstream.js';
 import type { Metrics } from './metrics.js';
 import { calllogsMethodPlugin } from './plugins/calllogs.js';
+import { consolePlugin } from './plugins/console.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { openapiPlugin } from './plugins/openapi.js';
@@ -61,6 +62,7 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   }
   await app.register(openapiDocumentPlugin);
   await app.register(opsPlugin, { store: parts.store, writer: parts.writer });
+  await app.register(consolePlugin, { timeZone: config.timeZone });
   await app.register(calllogsMethodPlugin);
   await app.register(openapiPlugin, {
     store: parts.store,

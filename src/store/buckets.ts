@@ -1,4 +1,5 @@
-import { isFailure, type CallRecord } from '../contract/record.js';
+import { isFailure } from '../contract/outcome.js';
+import type { CallRecord } from '../contract/record.js';
 import { NO_VDN } from './types.js';
 
 /**

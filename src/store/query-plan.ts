@@ -1,5 +1,6 @@
 import type { UrlFilter } from '../contract/query.js';
-import { SUCCESS_RESULT_CODES, type CallRecord } from '../contract/record.js';
+import { SUCCESS_RESULT_CODES } from '../contract/outcome.js';
+import type { CallRecord } from '../contract/record.js';
 import { BUCKET_MS, TOTAL_URL } from './buckets.js';
 import type { ScanFilter, StoreQuery } from './types.js';
 import { urlRange } from './url-filter.js';

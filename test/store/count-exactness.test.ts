@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Outcome, UrlFilter } from '../../src/contract/query.js';
-import { isFailure, type CallRecord } from '../../src/contract/record.js';
+import { isFailure } from '../../src/contract/outcome.js';
+import type { CallRecord } from '../../src/contract/record.js';
 import { BUCKET_MS } from '../../src/store/buckets.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';

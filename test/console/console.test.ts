@@ -1,0 +1,147 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CallRecord } from '../../src/contract/record.js';
+import { chromiumAvailable, launchChromium } from '../helpers/browser.js';
+import { makeRecord } from '../helpers/records.js';
+import { call, startTestServer, type TestServer } from '../helpers/server.js';
+
+const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+const A = '/rest/isales/v1/openapi/campaigns/2';
+const B = '/rest/isales/v1/openapi/obs/business/callnos';
+const HOUR = 3_600_000;
+
+/** 24 hours of seeded calls for VDN 2 (and some for VDN 3 the key's view must not mix in). */
+function seed(now: number): CallRecord[] {
+  const records: CallRecord[] = [];
+  for (let i = 0; i < 120; i++) {
+    const failed = i % 12 === 0;
+    records.push(makeRecord({
+      vdnId: 2, url: A, type: 'GET', operTime: now - 2 * HOUR - i * 9 * 60_000, request: `{"vdnId":2,"curPage":"${i}"}`,
+      httpStatus: failed ? 500 : 200, resultCode: failed ? '0200500' : '0200000', resultDesc: failed ? 'campaign service busy' : 'query success',
+    }));
+  }
+  for (let i = 0; i < 30; i++) {
+    records.push(makeRecord({
+      vdnId: 2, url: B, type: 'POST', operTime: now - 3 * HOUR - i * 17 * 60_000,
+      request: JSON.stringify({ vdnId: 2, callNos: ['138****5678'], task: { id: `t-${i}`, retries: [1, 2] } }),
+      httpStatus: 200, resultCode: '02000001', resultDesc: 'callNos: is required',
+    }));
+  }
+  for (let i = 0; i < 40; i++) records.push(makeRecord({ vdnId: 3, url: A, operTime: now - HOUR - i * 60_000 }));
+  return records;
+}
+
+describe.skipIf(!chromiumAvailable())('the console in Chromium', () => {
+  let server: TestServer;
+  let browser: Browser;
+  const sent: string[] = [];
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    await server.store.insertBatch(seed(Date.now()));
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function signIn(page: Page, sk: string): Promise<void> {
+    page.on('request', (r) => sent.push(JSON.stringify({ url: r.url(), headers: r.headers(), body: r.postData() })));
+    await page.goto(`${server.endpoint}/console/`);
+    await page.fill('input[name=ak]', server.key.ak);
+    await page.fill('input[name=sk]', sk);
+    await page.fill('input[name=vdn]', '2');
+    await page.click('button[type=submit]');
+  }
+
+  it('signs in, shows the chart, the top interfaces and the rows; filters; opens a record; exports the filter as CSV', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    const page = await context.newPage();
+    await signIn(page, server.key.sk);
+
+    await page.waitForSelector('[data-testid=chart] canvas');
+    expect(Number((await page.textContent('[data-testid=total-calls]'))!.replace(/,/g, ''))).toBeGreaterThanOrEqual(150);
+    expect(Number(await page.textContent('[data-testid=total-failures]'))).toBe(40);
+    await expect.poll(() => page.locator('table.records tbody tr').count()).toBe(20);
+    expect(await page.textContent('.tops')).toContain(B);
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: `${ARTIFACTS}console.png`, fullPage: true });
+
+    // Filter: one interface, failures only.
+    await page.fill('input[name=url]', B);
+    await page.selectOption('select[name=outcome]', 'failure');
+    await page.click('form.controls button[type=submit]');
+    await expect.poll(() => page.textContent('[data-testid=count]')).toBe('30');
+    expect(page.url()).toContain(`url=${encodeURIComponent(B)}`);
+    expect(page.url()).toContain('outcome=failure');
+    const rows = await page.locator('table.records tbody tr').allTextContents();
+    expect(rows).toHaveLength(20);
+    expect(rows.every((r) => r.includes(B) && r.includes('02000001'))).toBe(true);
+
+    // Page 2 holds the rest.
+    await page.click('text=Older ›');
+    await expect.poll(() => page.textContent('[data-testid=range]')).toMatch(/^21–30 of 30/);
+
+    // A row opens the record, its request pretty-printed.
+    await page.locator('table.records tbody tr').first().click();
+    const request = await page.textContent('[data-testid=request]');
+    expect(request).toContain('\n  "callNos": [\n    "138****5678"\n  ]');
+    expect(await page.textContent('[data-testid=result]')).toContain('02000001');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('.overlay').count()).toBe(0);
+
+    // CSV of the current filter, not of everything.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('text=Export CSV')]);
+    const csv = readFileSync((await download.path())!, 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('id,operTime,url,type,httpStatus,resultCode,resultDesc,request');
+    expect(csv).toHaveLength(31);
+    expect(csv.slice(1).every((line) => line.includes(B) && line.includes('02000001'))).toBe(true);
+
+    // The URL holds the filter: a reload shows the same view.
+    await page.reload();
+    await expect.poll(() => page.textContent('[data-testid=count]')).toBe('30');
+    expect(await page.inputValue('input[name=url]')).toBe(B);
+
+    // The SK is kept in this tab's session storage only and never sent.
+    expect(await page.evaluate(() => JSON.stringify(localStorage) + document.cookie)).not.toContain(server.key.sk);
+    expect(sent.some((s) => s.includes(server.key.sk))).toBe(false);
+    await context.close();
+  }, 60_000);
+
+  it('shows an empty state for a window without calls', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, server.key.sk);
+    await page.waitForSelector('[data-testid=chart] canvas');
+    await page.fill('input[name=url]', '/rest/isales/v1/openapi/nothing');
+    await page.click('form.controls button[type=submit]');
+    await page.waitForSelector('[data-testid=empty]');
+    expect(await page.textContent('.tops')).toContain('No calls in this window.');
+    await context.close();
+  }, 60_000);
+
+  it('says clearly when the SK is wrong, and lets the user try again', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, 'not-the-secret-key');
+    const alert = await page.waitForSelector('[role=alert]');
+    expect(await alert.textContent()).toMatch(/refused this key .*signature does not match.*Check the AK and the SK/);
+    expect(await page.isVisible('input[name=sk]')).toBe(true);
+    await context.close();
+  }, 60_000);
+
+  it('serves its files with cache headers and a content security policy', async () => {
+    const index = await call(server.endpoint, '/console/', { method: 'GET' });
+    expect(index.status).toBe(200);
+    expect(index.headers['cache-control']).toBe('no-cache');
+    expect(index.headers['content-security-policy']).toContain("connect-src 'self'");
+    const asset = /\/console\/assets\/[^"]+\.js/.exec(index.text)![0];
+    const script = await call(server.endpoint, asset, { method: 'GET' });
+    expect(script.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect((await call(server.endpoint, '/console/config.json', { method: 'GET' })).json).toEqual({ timeZone: 'UTC' });
+  });
+});

@@ -1,0 +1,71 @@
+import type { OpenapiLog } from '../../src/contract/record.js';
+import type { QueryResponseBody } from '../../src/contract/response.js';
+import type { StatsResult } from '../../src/contract/stats.js';
+import { authorizationFor } from './signer.js';
+
+export type { OpenapiLog, StatsResult };
+
+export interface Credentials {
+  ak: string;
+  sk: string;
+}
+
+/** What the records table and the chart ask for (the interface's own fields). */
+export interface WindowBody {
+  beginTime: string;
+  endTime: string;
+  url?: string;
+  outcome?: 'success' | 'failure';
+}
+
+/** A refusal by the server (its code and description) or a failure to reach it (status 0). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+const API = '/rest/isales/v1/openapi';
+
+async function signedPost<T>(credentials: Credentials, path: string, body: unknown): Promise<T> {
+  const url = new URL(path, location.origin).toString();
+  const text = JSON.stringify(body);
+  const contentType = 'application/json';
+  const authorization = await authorizationFor({ ...credentials, method: 'POST', url, contentType, body: text });
+  let response: Response;
+  try {
+    response = await fetch(url, { method: 'POST', headers: { 'content-type': contentType, authorization }, body: text });
+  } catch {
+    throw new ApiError(0, '', 'Cannot reach the server. Is it running?');
+  }
+  const answer = (await response.json().catch(() => undefined)) as (T & { resultCode?: string; resultDesc?: string }) | undefined;
+  if (!response.ok || !answer) {
+    throw new ApiError(response.status, answer?.resultCode ?? '', answer?.resultDesc ?? `HTTP ${response.status}`);
+  }
+  return answer;
+}
+
+export function queryPage(credentials: Credentials, vdn: number, body: WindowBody, offset: number, limit: number): Promise<QueryResponseBody> {
+  return signedPost(credentials, `${API}/campaigns/${vdn}/calllogs`, { ...body, offset, limit });
+}
+
+export async function queryStats(credentials: Credentials, vdn: number, body: WindowBody): Promise<StatsResult> {
+  const { beginTime, endTime, url } = body;
+  return (await signedPost<{ result: StatsResult }>(credentials, `${API}/campaigns/${vdn}/calllogs/stats`, { beginTime, endTime, url })).result;
+}
+
+export interface ConsoleConfig {
+  /** The server's zone, in which beginTime and endTime are read. */
+  timeZone: string;
+}
+
+export async function consoleConfig(): Promise<ConsoleConfig> {
+  const response = await fetch('/console/config.json');
+  if (!response.ok) throw new ApiError(response.status, '', 'The server did not say its time zone');
+  return (await response.json()) as ConsoleConfig;
+}
