@@ -4,6 +4,8 @@
 //   2. on N records (default 10,000,000): the hot VDN's 7-day window, with and without a url filter,
 //      first / middle / last page of 100 with its count: server-side p50 / p99 of the store next to
 //      the naive COUNT(*) + ORDER BY ... OFFSET ... LIMIT on the same data;
+//      and the stats interface's store call (calls and failures per bucket and url) over the last
+//      hour, 24 hours and 7 days of the hot VDN, next to the naive GROUP BY over the records;
 //   3. the server's RSS while a client pages through a range of about 1,000,000 records (SQLite).
 // Usage: node bench/query-scale.mjs [--records N] [--iterations I] [--pg URL] [--only write|query|rss] [--server-heap MiB]
 import pg from 'pg';
@@ -14,6 +16,8 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CalllogsClient } from '../dist/client/index.js';
+import { statsBucketMs } from '../dist/contract/stats.js';
+import { FAILURE_SQL } from '../dist/store/query-plan.js';
 import { PostgresStore } from '../dist/store/postgres/postgres-store.js';
 import { SqliteStore } from '../dist/store/sqlite/sqlite-store.js';
 import { generateRecords, HOT_VDN } from './lib/generate.mjs';
@@ -106,6 +110,26 @@ async function compare(name, store, naive, hotUrl) {
   }
 }
 
+/** The stats interface's store call on the hot VDN's last hour, day and week, next to a naive GROUP BY. */
+async function compareStats(name, store, naive) {
+  for (const [label, span] of [['last hour', 3600_000], ['last 24 h', DAY], ['last 7 d', 7 * DAY]]) {
+    const window = { vdnId: HOT_VDN, fromMs: END - span, toMs: END + 1000, url: undefined };
+    const q = { ...window, bucketMs: statsBucketMs(window) };
+    const ours = await timed(ITERATIONS, () => store.stats(q));
+    const base = await timed(Math.max(5, Math.floor(ITERATIONS / 5)), () => naive(q));
+    const calls = ours.result.urls.reduce((t, u) => t + u.calls, 0);
+    const failures = ours.result.urls.reduce((t, u) => t + u.failures, 0);
+    if (calls !== base.result.calls || failures !== base.result.failures) throw new Error(`${name} stats ${label}: differs from the naive query`);
+    const ratio = (base.times.reduce((a, b) => a + b) / base.times.length) / (ours.times.reduce((a, b) => a + b) / ours.times.length);
+    console.log(`${name.padEnd(8)} stats ${label} (${ours.result.buckets.length} buckets of ${q.bucketMs / 60_000} min, ${fmt(calls)} calls, ${fmt(failures)} failed)  ` +
+      `store ${percentiles(ours.times)}   naive ${percentiles(base.times)}   mean ratio ${ratio.toFixed(0)}x`);
+  }
+}
+
+const naiveStatsSql = (q, p) => `SELECT (oper_time / ${q.bucketMs}) * ${q.bucketMs} AS bucket, url, count(*) AS n, sum(CASE WHEN ${FAILURE_SQL} THEN 1 ELSE 0 END) AS f
+  FROM records WHERE vdn = ${p(q.vdnId)} AND oper_time >= ${p(q.fromMs)} AND oper_time < ${p(q.toMs)} GROUP BY 1, 2`;
+const totals = (rows) => rows.reduce((t, r) => ({ calls: t.calls + Number(r.n), failures: t.failures + Number(r.f) }), { calls: 0, failures: 0 });
+
 const naiveSql = (q, p) => {
   const where = [`vdn = ${p(q.vdnId)}`, `oper_time >= ${p(q.fromMs)}`, `oper_time < ${p(q.toMs)}`];
   if (q.url) where.push(`url = ${p(q.url.value)}`);
@@ -193,6 +217,10 @@ try {
       const ids = raw.prepare(`SELECT id FROM records WHERE ${where} ORDER BY oper_time DESC, id DESC LIMIT ? OFFSET ?`).pluck().all(...params, q.limit, q.offset);
       return { count, ids };
     }, hotUrl);
+    if (run('query')) await compareStats('sqlite', store, async (q) => {
+      const params = [];
+      return totals(raw.prepare(naiveStatsSql(q, (v) => (params.push(v), '?'))).all(params));
+    });
     raw.close();
     await store.close();
   }
@@ -214,6 +242,10 @@ try {
         [...params, q.limit, q.offset])).rows.map((r) => r.id);
       return { count, ids };
     }, hotUrl);
+    await compareStats('postgres', store, async (q) => {
+      const params = [];
+      return totals((await raw.query(naiveStatsSql(q, (v) => (params.push(v), `$${params.length}`)), params)).rows);
+    });
     await raw.end();
     await store.close();
   }

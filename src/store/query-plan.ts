@@ -26,6 +26,10 @@ function urlCondition(url: UrlFilter, param: (value: unknown) => string, column:
   return range.to === undefined ? `${column} >= ${param(range.from)}` : `${column} >= ${param(range.from)} AND ${column} < ${param(range.to)}`;
 }
 
+// SQLite keeps a CROSS JOIN's order, so each hour probes the (bucket, vdn, url) key; left to itself
+// it may scan record_counts and look the hours up instead. PostgreSQL plans it like any join.
+const HOURS_FIRST = 'hours h CROSS JOIN record_counts c WHERE c.bucket = h.bucket';
+
 /** The hours `[fromBucket, toBucket)` as a recursive CTE `hours (bucket)` (both stores). */
 function hoursCte(fromBucket: number, toBucket: number, param: (value: unknown) => string): string {
   return `WITH RECURSIVE hours (bucket) AS (SELECT CAST(${param(fromBucket)} AS BIGINT) UNION ALL
@@ -43,7 +47,7 @@ export function hourCountsSql(q: Pick<StoreQuery, 'vdnId' | 'url' | 'outcome'>, 
   const vdn = `c.vdn = ${param(q.vdnId)}`;
   const url = !q.url || (q.url.kind === 'prefix' && q.url.value === '') ? `c.url = ${param(TOTAL_URL)}` : urlCondition(q.url, param, 'c.url');
   const n = q.outcome === 'failure' ? 'c.failures' : q.outcome === 'success' ? 'c.n - c.failures' : 'c.n';
-  return `${hours} SELECT h.bucket AS bucket, sum(${n}) AS n FROM hours h JOIN record_counts c ON c.bucket = h.bucket AND ${vdn} AND ${url}
+  return `${hours} SELECT h.bucket AS bucket, sum(${n}) AS n FROM ${HOURS_FIRST} AND ${vdn} AND ${url}
           GROUP BY h.bucket ORDER BY h.bucket DESC`;
 }
 
@@ -58,7 +62,7 @@ export function hourUrlCountsSql(q: Pick<StoreQuery, 'vdnId' | 'url'>, fromBucke
   const notTotal = `c.url <> ${param(TOTAL_URL)}`;
   const url = q.url ? urlCondition(q.url, param, 'c.url') : '1 = 1';
   return `${hours} SELECT c.bucket AS bucket, c.url AS url, c.n AS n, c.failures AS failures
-          FROM hours h JOIN record_counts c ON c.bucket = h.bucket AND ${vdn} AND ${notTotal} AND ${url}`;
+          FROM ${HOURS_FIRST} AND ${vdn} AND ${notTotal} AND ${url}`;
 }
 
 /** The same counts read from the records themselves, in buckets of `bucketMs` (for partial hours and short windows). */
