@@ -112,6 +112,22 @@ describe.skipIf(!chromiumAvailable())('the console in Chromium', () => {
     await context.close();
   }, 60_000);
 
+  it('opens a deep link with a custom range on that window', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, server.key.sk);
+    await page.waitForSelector('[data-testid=chart] canvas');
+    const wall = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+    const now = Date.now();
+    const hash = new URLSearchParams({ vdn: '2', range: 'custom', begin: wall(now - 6 * HOUR), end: wall(now - HOUR), url: B });
+    await page.goto(`${server.endpoint}/console/#${hash}`);
+    // Calls to B were seeded 3 h + 17 min × i ago: i = 0…10 fall in the last 6 hours.
+    await expect.poll(() => page.textContent('[data-testid=count]')).toBe('11');
+    expect(await page.inputValue('input[name=begin]')).toBe(wall(now - 6 * HOUR).replace(' ', 'T'));
+    expect(await page.textContent('[data-testid=total-calls]')).toBe('11');
+    await context.close();
+  }, 60_000);
+
   it('shows an empty state for a window without calls', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
