@@ -37,3 +37,15 @@ export function parseSize(value: string): number {
 export function collect<T>(parse: (value: string) => T) {
   return (value: string, previous: T[] = []): T[] => [...previous, parse(value)];
 }
+
+/** An http(s) URL argument; `example` shows the expected form in the error. */
+export function parseHttpUrl(value: string, example: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError(`must be a URL such as ${example}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError('must be an http:// or https:// URL');
+  return url;
+}

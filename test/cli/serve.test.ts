@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
@@ -7,6 +6,7 @@ import { signRequest } from '../../src/auth/sign-request.js';
 import { runCli, startServe } from '../helpers/cli.js';
 import { calllogsPath, queryBody } from '../helpers/server.js';
 import { tempDir } from '../helpers/tmp.js';
+import { selfSignedCertificate } from '../helpers/tls.js';
 
 const agent = new Agent({ connections: 16 });
 
@@ -91,11 +91,7 @@ describe('calllogs serve', () => {
   }, 60_000);
 
   it('serves HTTPS with --tls-cert/--tls-key; the CLI trusts it with --ca and says why it fails without', async () => {
-    const tls = tempDir();
-    const cert = join(tls, 'cert.pem');
-    const key = join(tls, 'key.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2',
-      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    const { cert, key, dir: tls } = selfSignedCertificate();
     const tlsDb = join(tls, 'tls.db');
     const server = await startServe(['--db', tlsDb, '--tls-cert', cert, '--tls-key', key]);
     try {

@@ -1,14 +1,12 @@
-import { execFileSync } from 'node:child_process';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallRecord } from '../../src/contract/record.js';
 import { DEFAULT_UPSTREAM, type UpstreamConfig } from '../../src/server/config.js';
 import { call, calllogsPath, queryBody, startTestServer, type TestServer } from '../helpers/server.js';
 import { startSimulator, type Simulator } from '../helpers/simulator.js';
-import { tempDir } from '../helpers/tmp.js';
+import { selfSignedCertificate } from '../helpers/tls.js';
 
 const API = '/rest/isales/v1/openapi';
 
@@ -264,11 +262,7 @@ describe('auth modes', () => {
 
 describe('an HTTPS upstream with its own certificate', () => {
   it('is trusted through the CA option and refused (502) without it', async () => {
-    const dir = tempDir();
-    const cert = join(dir, 'cert.pem');
-    const key = join(dir, 'key.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2',
-      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    const { cert, key } = selfSignedCertificate();
     const sim = await startSimulator(['--tls-cert', cert, '--tls-key', key]);
     const trusted = await gatewayTo(sim.url, { caFile: cert });
     const untrusted = await gatewayTo(sim.url);

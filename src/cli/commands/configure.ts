@@ -1,7 +1,8 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { isValidTimeZone } from '../../contract/time.js';
 import { CliError } from '../cli-error.js';
+import { parseHttpUrl } from '../options.js';
 import { configPath, DEFAULT_PROFILE, saveProfile } from '../profiles.js';
 
 interface ConfigureOptions {
@@ -14,13 +15,7 @@ interface ConfigureOptions {
 }
 
 function parseEndpoint(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InvalidArgumentError('must be a URL such as https://10.0.0.5:8443');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError('must be an http or https URL');
+  parseHttpUrl(value, 'https://10.0.0.5:8443');
   return value.replace(/\/+$/, '');
 }
 

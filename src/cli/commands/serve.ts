@@ -4,7 +4,7 @@ import { loadRedactionRules } from '../../record/redaction-config.js';
 import { DEFAULT_UPSTREAM, defaultConfig, type AuthMode, type ServerConfig, type UpstreamConfig } from '../../server/config.js';
 import { startServer } from '../../server/serve.js';
 import { describeStore } from '../../store/db-url.js';
-import { dbOption, parseDuration, parseInteger, parseSize } from '../options.js';
+import { dbOption, parseDuration, parseHttpUrl, parseInteger, parseSize } from '../options.js';
 
 interface ServeOptions {
   host: string;
@@ -41,13 +41,7 @@ function parseZone(value: string): string {
 }
 
 function parseUpstream(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InvalidArgumentError('must be a URL such as https://10.0.0.5:28080');
-  }
-  if (!/^https?:$/.test(url.protocol)) throw new InvalidArgumentError('must be an http:// or https:// URL');
+  const url = parseHttpUrl(value, 'https://10.0.0.5:28080');
   if (url.pathname !== '/' || url.search || url.username) {
     throw new InvalidArgumentError('must be only scheme, host and port: paths are forwarded as they are called');
   }
