@@ -54,10 +54,11 @@ export async function gatewayRoutes(app: FastifyInstance, options: GatewayOption
     const route = routeLabel(request);
     const started = performance.now();
     let answer;
+    let content;
     try {
-      const sent = await upstream.forward({ method: request.method, url: request.url, headers: upstreamHeaders(request, options, body), body });
+      answer = await upstream.forward({ method: request.method, url: request.url, headers: upstreamHeaders(request, options, body), body });
       metrics.upstreamSeconds.observe({ route }, (performance.now() - started) / 1000);
-      answer = { ...sent, ...(await readPrefix(sent.body, RESULT_PREFIX_BYTES)) };
+      content = await readPrefix(answer.body, RESULT_PREFIX_BYTES);
     } catch (error) {
       const failure = upstreamFailure(error);
       metrics.upstreamFailures.inc({ reason: failure.status === 504 ? 'timeout' : 'unreachable' });
@@ -65,9 +66,9 @@ export async function gatewayRoutes(app: FastifyInstance, options: GatewayOption
       throw failure;
     }
     request.callResult = isJson(answer.headers['content-type'])
-      ? extractResult(answer.prefix.toString('utf8')) ?? NO_RESULT
+      ? extractResult(content.prefix.toString('utf8')) ?? NO_RESULT
       : NO_RESULT;
     reply.code(answer.status).headers(endToEndHeaders(answer.headers));
-    return reply.send(answer.body);
+    return reply.send(content.body);
   });
 }
