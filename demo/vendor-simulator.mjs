@@ -2,7 +2,7 @@
 // SIMULATOR — NOT THE VENDOR'S SERVER AND NOT PART OF THE SERVICE.
 // A small stand-in for a CC-iSales server, for the demo, the gateway tests and the gateway
 // benchmark: a handful of the catalog's interfaces with vendor-shaped answers, a share of them
-// failing, plus a few /rest/isales/v1/openapi/simulator/* hooks (echo, slow, blob, release) for tests.
+// failing, plus a few /rest/isales/v1/openapi/simulator/* hooks (echo, slow, blob, release, upload) for tests.
 //
 //   node demo/vendor-simulator.mjs [--port 0] [--host 127.0.0.1] [--fail-rate 0.2]
 //                                  [--ak AK --sk SK]   (then every call must be C2-signed by that key)
@@ -62,6 +62,7 @@ function simulatorHook(name, query, req, res, raw) {
   if (name === 'echo') {
     return send(res, 200, { ...ok(), method: req.method, url: req.url, headers: req.headers, body: raw.toString('utf8') }, { 'x-simulator': 'echo' });
   }
+  if (name === 'upload') return send(res, 200, { ...ok(), received: raw.length });
   if (name === 'release') {
     for (const resume of held) resume();
     held.clear();

@@ -8,11 +8,16 @@ export function bodyValue(request: FastifyRequest): unknown {
   if (request.parsedBody !== undefined) return request.parsedBody;
   const raw = request.body;
   if (!Buffer.isBuffer(raw) || raw.length === 0) return undefined;
-  const text = raw.toString('utf8');
-  try {
-    request.parsedBody = JSON.parse(text);
-  } catch {
-    request.parsedBody = text;
-  }
+  request.parsedBody = valueOfBytes(raw);
   return request.parsedBody;
+}
+
+/** JSON if the bytes parse as JSON, else their text. */
+export function valueOfBytes(bytes: Buffer): unknown {
+  const text = bytes.toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }

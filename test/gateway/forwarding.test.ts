@@ -241,6 +241,26 @@ describe('auth modes', () => {
     }
   });
 
+  it('passthrough: streams request bodies of any size (past --body-limit), recording their first bytes', async () => {
+    const sim = await startSimulator();
+    const gw = await gatewayTo(sim.url, { authMode: 'passthrough' });
+    try {
+      const big = JSON.stringify({ vdnId: 4, data: 'x'.repeat(3 * 1024 * 1024) });
+      const upload = await call(gw.endpoint, `${API}/simulator/upload`, { body: big });
+      expect(upload.status).toBe(200);
+      expect(upload.json.received).toBe(Buffer.byteLength(big));
+      const record = await lastRecord(gw);
+      expect(JSON.parse(record.request)).toMatchObject({ truncated: true });
+      expect(Buffer.byteLength(record.request)).toBeLessThanOrEqual(64 * 1024);
+      const small = await call(gw.endpoint, `${API}/obs/business/tasks`, { body: { vdnId: 4, password: 'p' } });
+      expect(small.status).toBe(200);
+      expect(await lastRecord(gw)).toMatchObject({ vdnId: 4, request: '{"vdnId":4,"password":"******"}', ak: null });
+    } finally {
+      await gw.close();
+      await sim.stop();
+    }
+  });
+
   it('resign: checks the caller, then signs for the upstream host with the gateway key', async () => {
     const sim = await startSimulator(['--ak', 'gatewayak', '--sk', 'gateway-upstream-secret']);
     const gw = await gatewayTo(sim.url, { authMode: 'resign', credentials: { ak: 'gatewayak', sk: 'gateway-upstream-secret' } });

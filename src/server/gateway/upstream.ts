@@ -9,7 +9,8 @@ export interface UpstreamCall {
   /** Path and query, as the caller sent them. */
   url: string;
   headers: Record<string, string | string[]>;
-  body: Buffer | undefined;
+  /** Bytes received whole, or a body still streaming in. */
+  body: Buffer | Readable | undefined;
 }
 
 export interface UpstreamAnswer {
