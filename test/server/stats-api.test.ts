@@ -63,6 +63,9 @@ describe('the stats interface and the outcome filter', () => {
     const sixHours = await call(server.endpoint, statsPath(2), { key: server.key, body: { beginTime: '2022-08-20 08:00:00', endTime: '2022-08-20 13:59:59' } });
     expect(sixHours.json.result.bucketSeconds).toBe(300);
     expect(sixHours.json.result.buckets).toHaveLength(72);
+    const sevenHours = await call(server.endpoint, statsPath(2), { key: server.key, body: { beginTime: '2022-08-20 08:00:00', endTime: '2022-08-20 15:00:00' } });
+    expect(sevenHours.json.result).toMatchObject({ bucketSeconds: 3600, total: { calls: 10, failures: 4 } });
+    expect(sevenHours.json.result.buckets).toHaveLength(8);
     const week = await call(server.endpoint, statsPath(2), { key: server.key, body: { beginTime: '2022-08-17 00:00:00', endTime: '2022-08-24 00:00:00' } });
     expect(week.json.result.bucketSeconds).toBe(3600);
     expect(week.json.result.total).toEqual({ calls: 10, failures: 4 });
