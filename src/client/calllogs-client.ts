@@ -1,6 +1,8 @@
 import { Agent, request } from 'undici';
+import { SUCCESS_CODE } from '../contract/codes.js';
 import type { OpenapiLog } from '../contract/record.js';
 import type { QueryResponseBody } from '../contract/response.js';
+import type { StatsResponseBody, StatsResult } from '../contract/stats.js';
 import { processTimeZone } from '../contract/time.js';
 import { iterateRecords, type RecordsParams } from './records.js';
 import { DEFAULT_RETRY, withRetry, type RetryOptions } from './retry.js';
@@ -29,7 +31,11 @@ export interface PageParams {
   endTime: string;
   /** Exact interface path, or a prefix ending in `*`. */
   url?: string;
+  /** Our extension: only calls that succeeded, or failed. */
+  outcome?: 'success' | 'failure';
 }
+
+export type StatsParams = Pick<PageParams, 'vdnId' | 'beginTime' | 'endTime' | 'url'>;
 
 /** A typed client of the calllogs query interface, signing every call. */
 export class CalllogsClient {
@@ -56,9 +62,19 @@ export class CalllogsClient {
   }
 
   /** One raw call of the interface; throws `CalllogsApiError` for an error answer. */
-  async page(params: PageParams, signal?: AbortSignal): Promise<QueryResponseBody> {
+  page(params: PageParams, signal?: AbortSignal): Promise<QueryResponseBody> {
     const { vdnId, ...body } = params;
-    const url = `${this.endpoint}/rest/isales/v1/openapi/campaigns/${vdnId}/calllogs`;
+    return this.post<QueryResponseBody>(`/rest/isales/v1/openapi/campaigns/${vdnId}/calllogs`, body, signal);
+  }
+
+  /** Calls and failures per time bucket and the top interfaces over a window (the stats interface). */
+  async stats(params: StatsParams, signal?: AbortSignal): Promise<StatsResult> {
+    const { vdnId, ...body } = params;
+    return (await this.post<StatsResponseBody>(`/rest/isales/v1/openapi/campaigns/${vdnId}/calllogs/stats`, body, signal)).result;
+  }
+
+  private async post<T>(path: string, body: object, signal: AbortSignal | undefined): Promise<T> {
+    const url = `${this.endpoint}${path}`;
     const text = JSON.stringify(body);
     const headers = signRequest({
       ak: this.options.ak,
@@ -81,12 +97,12 @@ export class CalllogsClient {
       throw new CalllogsTransportError(`cannot query ${this.endpoint}: ${describeTransportError(error)}`, { cause: error });
     }
     const result = answer as Partial<QueryResponseBody>;
-    if (status !== 200 || result.resultCode !== '0200000') {
+    if (status !== 200 || result.resultCode !== SUCCESS_CODE) {
       const wait = Number(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
       throw new CalllogsApiError(status, String(result.resultCode ?? `0200${status}`), String(result.resultDesc ?? ''),
         Number.isFinite(wait) ? wait : undefined);
     }
-    return answer as QueryResponseBody;
+    return answer as T;
   }
 
   async close(): Promise<void> {

@@ -1,8 +1,9 @@
 /** The SDK for integrators: no server code is imported from here. */
 export { signRequest, type SignRequestInput } from '../auth/sign-request.js';
-export { CalllogsClient, type CalllogsClientOptions, type PageParams } from './calllogs-client.js';
+export { CalllogsClient, type CalllogsClientOptions, type PageParams, type StatsParams } from './calllogs-client.js';
 export { CalllogsApiError, CalllogsTransportError } from './errors.js';
 export type { RecordsParams } from './records.js';
 export type { RetryOptions } from './retry.js';
 export type { QueryResponseBody, ErrorBody } from '../contract/response.js';
 export type { OpenapiLog } from '../contract/record.js';
+export type { StatsResult, StatsBucket, InterfaceCounts, CallCounts } from '../contract/stats.js';

@@ -114,6 +114,17 @@ describe('CalllogsClient.records over a real server', () => {
     expect(error).toBeInstanceOf(CalllogsApiError);
     expect(error).toMatchObject({ status: 400, resultCode: '02000007', resultDesc: 'limit: must be between 1 and 100' });
   });
+
+  it('stats() answers the stats interface, and page() takes the outcome filter', async () => {
+    const window = { vdnId: 6, beginTime: '2022-08-01 00:00:00', endTime: '2022-08-01 23:59:59' };
+    const firstDay = stored.filter((r) => r.vdnId === 6 && r.operTime >= START && r.operTime < START + DAY);
+    const stats = await client.stats(window);
+    expect(stats.bucketSeconds).toBe(3600);
+    expect(stats.total).toEqual({ calls: firstDay.length, failures: 0 });
+    expect((await client.page({ ...window, offset: 0, limit: 1, outcome: 'failure' })).count).toBe(0);
+    const error = await client.stats({ ...window, endTime: '2022-08-09 00:00:00' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 400, resultCode: '02000009' });
+  });
 });
 
 describe('CalllogsClient retries', () => {
