@@ -5,7 +5,7 @@
 //      first / middle / last page of 100 with its count: server-side p50 / p99 of the store next to
 //      the naive COUNT(*) + ORDER BY ... OFFSET ... LIMIT on the same data;
 //      and the stats interface's store call (calls and failures per bucket and url) over the last
-//      hour, 6, 12 and 24 hours and 7 days of the hot VDN, next to the naive GROUP BY over the records;
+//      hour, 3, 12 and 24 hours and 7 days of the hot VDN, next to the naive GROUP BY over the records;
 //   3. the server's RSS while a client pages through a range of about 1,000,000 records (SQLite).
 // Usage: node bench/query-scale.mjs [--records N] [--iterations I] [--pg URL] [--only write|query|rss] [--server-heap MiB]
 import pg from 'pg';
@@ -112,7 +112,7 @@ async function compare(name, store, naive, hotUrl) {
 
 /** The stats interface's store call on the hot VDN's last hour, day and week, next to a naive GROUP BY. */
 async function compareStats(name, store, naive) {
-  for (const [label, span] of [['last hour', 3600_000], ['last 6 h', 6 * 3600_000], ['last 12 h', 12 * 3600_000], ['last 24 h', DAY], ['last 7 d', 7 * DAY]]) {
+  for (const [label, span] of [['last hour', 3600_000], ['last 3 h', 3 * 3600_000], ['last 12 h', 12 * 3600_000], ['last 24 h', DAY], ['last 7 d', 7 * DAY]]) {
     const window = { vdnId: HOT_VDN, fromMs: END - span, toMs: END + 1000, url: undefined };
     const q = { ...window, bucketMs: statsBucketMs(window) };
     const ours = await timed(ITERATIONS, () => store.stats(q));
