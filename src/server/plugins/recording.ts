@@ -45,8 +45,7 @@ export function buildRecord(request: FastifyRequest, reply: FastifyReply, option
 const isRecorded = (request: FastifyRequest): boolean => request.url.startsWith(RECORDED_PREFIX);
 
 /**
- * Stamps every request on arrival and records every call under /rest/isales/, whatever its
- * outcome. By default the record is queued once the answer is sent; while the queue is full, new
+ * Records every call under /rest/isales/, whatever its outcome. By default the record is queued once the answer is sent; while the queue is full, new
  * requests wait for room (back-pressure) instead of records being dropped. In durable mode the
  * answer waits until its record has committed, and a full queue is answered 503 at once (that
  * refusal's own record is queued without waiting).
