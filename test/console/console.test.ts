@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallRecord } from '../../src/contract/record.js';
 import { chromiumAvailable, launchChromium } from '../helpers/browser.js';
@@ -48,21 +48,22 @@ describe.skipIf(!chromiumAvailable())('the console in Chromium', () => {
     await server?.close();
   });
 
-  async function signIn(page: Page, sk: string): Promise<void> {
+  /** A fresh browser context on the console, signed in with `sk` (the chart shown when it is right). */
+  async function openConsole(sk: string, options: BrowserContextOptions = {}): Promise<{ page: Page; context: BrowserContext }> {
+    const context = await browser.newContext(options);
+    const page = await context.newPage();
     page.on('request', (r) => sent.push(JSON.stringify({ url: r.url(), headers: r.headers(), body: r.postData() })));
     await page.goto(`${server.endpoint}/console/`);
     await page.fill('input[name=ak]', server.key.ak);
     await page.fill('input[name=sk]', sk);
     await page.fill('input[name=vdn]', '2');
     await page.click('button[type=submit]');
+    if (sk === server.key.sk) await page.waitForSelector('[data-testid=chart] canvas');
+    return { page, context };
   }
 
   it('signs in, shows the chart, the top interfaces and the rows; filters; opens a record; exports the filter as CSV', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-    const page = await context.newPage();
-    await signIn(page, server.key.sk);
-
-    await page.waitForSelector('[data-testid=chart] canvas');
+    const { page, context } = await openConsole(server.key.sk, { viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     expect(Number((await page.textContent('[data-testid=total-calls]'))!.replace(/,/g, ''))).toBeGreaterThanOrEqual(150);
     expect(Number(await page.textContent('[data-testid=total-failures]'))).toBe(40);
     await expect.poll(() => page.locator('table.records tbody tr').count()).toBe(20);
@@ -113,10 +114,7 @@ describe.skipIf(!chromiumAvailable())('the console in Chromium', () => {
   }, 60_000);
 
   it('opens a deep link with a custom range on that window', async () => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await signIn(page, server.key.sk);
-    await page.waitForSelector('[data-testid=chart] canvas');
+    const { page, context } = await openConsole(server.key.sk);
     const wall = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
     const now = Date.now();
     const hash = new URLSearchParams({ vdn: '2', range: 'custom', begin: wall(now - 6 * HOUR), end: wall(now - HOUR), url: B });
@@ -129,10 +127,7 @@ describe.skipIf(!chromiumAvailable())('the console in Chromium', () => {
   }, 60_000);
 
   it('shows an empty state for a window without calls', async () => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await signIn(page, server.key.sk);
-    await page.waitForSelector('[data-testid=chart] canvas');
+    const { page, context } = await openConsole(server.key.sk);
     await page.fill('input[name=url]', '/rest/isales/v1/openapi/nothing');
     await page.click('form.controls button[type=submit]');
     await page.waitForSelector('[data-testid=empty]');
@@ -141,9 +136,7 @@ describe.skipIf(!chromiumAvailable())('the console in Chromium', () => {
   }, 60_000);
 
   it('says clearly when the SK is wrong, and lets the user try again', async () => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await signIn(page, 'not-the-secret-key');
+    const { page, context } = await openConsole('not-the-secret-key');
     const alert = await page.waitForSelector('[role=alert]');
     expect(await alert.textContent()).toMatch(/refused this key .*signature does not match.*Check the AK and the SK/);
     expect(await page.isVisible('input[name=sk]')).toBe(true);
