@@ -100,6 +100,7 @@ See what was recorded (times in ${zone}, the gateway's zone):
   ${cli} query --credentials ${file} --vdn 2 --begin "${begin}" --end "${end}" --url "/rest/isales/v2/*" --json
   ${cli} tail --credentials ${file} --vdn 2
   curl -s ${gateway.endpoint}/metrics | grep calllogs_
+or open ${gateway.endpoint}/console/ and sign in with the AK and SK of ${file}, VDN 2.
 ${opts.once ? '' : '\nCtrl-C stops the gateway and the simulator.\n'}`);
 
 const stop = async () => {
