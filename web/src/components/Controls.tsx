@@ -6,7 +6,7 @@ import { toInput } from '../time.js';
 interface Props {
   filter: Filter;
   timeZone: string;
-  window: WindowBody;
+  timeWindow: WindowBody;
   onApply: (filter: Filter) => void;
   onRefresh: () => void;
 }
@@ -14,7 +14,7 @@ interface Props {
 const RANGES: [Filter['range'], string][] = [['1h', 'Last hour'], ['24h', 'Last 24 hours'], ['7d', 'Last 7 days'], ['custom', 'Custom']];
 
 /** The filter form: VDN, window (presets or a custom range), interface, outcome. */
-export function Controls({ filter, timeZone, window, onApply, onRefresh }: Props) {
+export function Controls({ filter, timeZone, timeWindow, onApply, onRefresh }: Props) {
   const [draft, setDraft] = useState(filter);
   useEffect(() => setDraft(filter), [filter]);
   const set = (patch: Partial<Filter>) => setDraft({ ...draft, ...patch });
@@ -37,8 +37,8 @@ export function Controls({ filter, timeZone, window, onApply, onRefresh }: Props
             onClick={() => {
               const next = { ...draft, range, page: 1 };
               if (range === 'custom') {
-                next.begin = toInput(draft.begin || window.beginTime);
-                next.end = toInput(draft.end || window.endTime);
+                next.begin = toInput(draft.begin || timeWindow.beginTime);
+                next.end = toInput(draft.end || timeWindow.endTime);
                 setDraft(next);
               } else onApply(next);
             }}>

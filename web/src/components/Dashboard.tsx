@@ -34,7 +34,7 @@ export function Dashboard({ credentials, defaultVdn, timeZone, onSignOut, onUnau
   const [filter, navigate] = useHashFilter(defaultVdn);
   // A preset's window is fixed when the filter is applied (or refreshed), so chart and table agree.
   const [refreshed, setRefreshed] = useState(() => Date.now());
-  const window: WindowBody = useMemo(() => windowOf(filter, timeZone, refreshed), [filter, timeZone, refreshed]);
+  const timeWindow: WindowBody = useMemo(() => windowOf(filter, timeZone, refreshed), [filter, timeZone, refreshed]);
   const [stats, setStats] = useState<Loaded<StatsResult>>({ state: 'loading' });
   const [page, setPage] = useState<Loaded<{ records: OpenapiLog[]; count: number }>>({ state: 'loading' });
   const [open, setOpen] = useState<OpenapiLog>();
@@ -47,22 +47,22 @@ export function Dashboard({ credentials, defaultVdn, timeZone, onSignOut, onUnau
   useEffect(() => {
     let current = true;
     setStats({ state: 'loading' });
-    queryStats(credentials, filter.vdn, window).then(
+    queryStats(credentials, filter.vdn, timeWindow).then(
       (value) => current && setStats({ state: 'ready', value }),
       (error) => current && setStats({ state: 'error', message: fail(error) }),
     );
     return () => (current = false);
-  }, [filter.vdn, window.beginTime, window.endTime, window.url]);
+  }, [filter.vdn, timeWindow.beginTime, timeWindow.endTime, timeWindow.url]);
 
   useEffect(() => {
     let current = true;
     setPage({ state: 'loading' });
-    queryPage(credentials, filter.vdn, window, (filter.page - 1) * PAGE_SIZE, PAGE_SIZE).then(
+    queryPage(credentials, filter.vdn, timeWindow, (filter.page - 1) * PAGE_SIZE, PAGE_SIZE).then(
       (value) => current && setPage({ state: 'ready', value: { records: value.result, count: value.count } }),
       (error) => current && setPage({ state: 'error', message: fail(error) }),
     );
     return () => (current = false);
-  }, [filter.vdn, filter.page, window]);
+  }, [filter.vdn, filter.page, timeWindow]);
 
   const apply = (next: Filter) => {
     setRefreshed(Date.now());
@@ -76,9 +76,9 @@ export function Dashboard({ credentials, defaultVdn, timeZone, onSignOut, onUnau
         <span class="muted">VDN {filter.vdn} · key {credentials.ak} · times in {timeZone}</span>
         <button class="link" onClick={onSignOut}>Sign out</button>
       </header>
-      <Controls filter={filter} timeZone={timeZone} window={window} onApply={apply} onRefresh={() => setRefreshed(Date.now())} />
+      <Controls filter={filter} timeZone={timeZone} timeWindow={timeWindow} onApply={apply} onRefresh={() => setRefreshed(Date.now())} />
       <section class="card">
-        <h2>Calls and failures <span class="muted">{window.beginTime} – {window.endTime}</span></h2>
+        <h2>Calls and failures <span class="muted">{timeWindow.beginTime} – {timeWindow.endTime}</span></h2>
         {stats.state === 'loading' && <p class="muted">Loading…</p>}
         {stats.state === 'error' && <p class="error" role="alert">{stats.message}</p>}
         {stats.state === 'ready' && <Chart stats={stats.value} timeZone={timeZone} />}
@@ -92,7 +92,7 @@ export function Dashboard({ credentials, defaultVdn, timeZone, onSignOut, onUnau
       <section class="card">
         <div class="table-head">
           <h2>Calls</h2>
-          <ExportButton credentials={credentials} vdn={filter.vdn} window={window} />
+          <ExportButton credentials={credentials} vdn={filter.vdn} timeWindow={timeWindow} />
         </div>
         {page.state === 'loading' && <p class="muted">Loading…</p>}
         {page.state === 'error' && <p class="error" role="alert">{page.message}</p>}

@@ -6,20 +6,20 @@ import { describeFailure } from './SignIn.js';
 interface Props {
   credentials: Credentials;
   vdn: number;
-  window: WindowBody;
+  timeWindow: WindowBody;
 }
 
 /** Downloads the records of the current filter as CSV (never more than EXPORT_LIMIT rows). */
-export function ExportButton({ credentials, vdn, window }: Props) {
+export function ExportButton({ credentials, vdn, timeWindow }: Props) {
   const [status, setStatus] = useState<string>();
   const [busy, setBusy] = useState(false);
   const run = async () => {
     setBusy(true);
     try {
-      const { csv, rows, total } = await exportCsv(credentials, vdn, window, (done, all) => setStatus(`Exporting ${done.toLocaleString('en-US')} of ${all.toLocaleString('en-US')}…`));
+      const { csv, rows, total } = await exportCsv(credentials, vdn, timeWindow, (done, all) => setStatus(`Exporting ${done.toLocaleString('en-US')} of ${all.toLocaleString('en-US')}…`));
       const link = document.createElement('a');
       link.href = URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }));
-      link.download = `calllogs-vdn${vdn}-${window.beginTime.replace(/\D/g, '')}-${window.endTime.replace(/\D/g, '')}.csv`;
+      link.download = `calllogs-vdn${vdn}-${timeWindow.beginTime.replace(/\D/g, '')}-${timeWindow.endTime.replace(/\D/g, '')}.csv`;
       document.body.append(link);
       link.click();
       link.remove();
