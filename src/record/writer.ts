@@ -51,7 +51,6 @@ export class RecordWriter {
   private replayPending = false;
   /** Callers of `enqueueDurable` waiting for their record to be committed (or spilled, fsynced). */
   private durableWaiters = new Map<CallRecord, () => void>();
-  written = 0;
 
   constructor(
     private readonly store: LogStore,
@@ -181,7 +180,6 @@ export class RecordWriter {
     const started = performance.now();
     await this.store.insertBatch(batch);
     this.queue.splice(0, batch.length);
-    this.written += batch.length;
     this.options.onBatch?.(batch.length, performance.now() - started);
     this.settleDurable(batch);
     this.releaseWaiters();
@@ -190,7 +188,6 @@ export class RecordWriter {
   private async replay(): Promise<void> {
     const replayed = await this.options.spill!.replay((batch) => this.store.insertBatch(batch), this.options.maxBatch);
     this.replayPending = false;
-    this.written += replayed;
     this.options.onSpill?.('replayed', replayed);
   }
 

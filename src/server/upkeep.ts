@@ -1,7 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { DAY_MS } from '../store/buckets.js';
 import type { LogStore } from '../store/types.js';
-
-const DAY_MS = 86_400_000;
 
 export interface UpkeepOptions {
   /** Records older than this many days are removed; 0 keeps everything. */

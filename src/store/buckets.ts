@@ -13,6 +13,7 @@ import { NO_VDN } from './types.js';
  * until the k-th record's hour, and skipping only inside that hour.
  */
 export const BUCKET_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
 export const TOTAL_URL = '';
 
 export function bucketOf(epochMs: number): number {

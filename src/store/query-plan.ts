@@ -6,6 +6,22 @@ import type { ScanFilter, StoreQuery } from './types.js';
 import { urlRange } from './url-filter.js';
 import { NO_VDN } from './types.js';
 
+/** Registers a parameter value and returns its placeholder in the SQL text. */
+export type Param = (value: unknown) => string;
+
+/** SQL text built while registering its parameters in the order they appear. */
+export type SqlBuilder = (param: Param) => string;
+
+/** The text and parameters of a statement, in a store's placeholder style (`?`, or `$1`, `$2`, …). */
+export function bindSql(build: SqlBuilder, style: 'sqlite' | 'postgres'): { text: string; values: unknown[] } {
+  const values: unknown[] = [];
+  const text = build((value) => {
+    values.push(value);
+    return style === 'sqlite' ? '?' : `$${values.length}`;
+  });
+  return { text, values };
+}
+
 /** `isFailure` as SQL over a records row (both stores); the codes are constants, not input. */
 export const FAILURE_SQL = `(http_status >= 400 OR result_code NOT IN (${SUCCESS_RESULT_CODES.map((c) => `'${c}'`).join(', ')}))`;
 
@@ -13,14 +29,14 @@ export const FAILURE_SQL = `(http_status >= 400 OR result_code NOT IN (${SUCCESS
  * The WHERE conditions of a query's window, url and outcome filters, for either store's SQL:
  * `param` registers a value and returns its placeholder.
  */
-export function windowConditions(q: Omit<StoreQuery, 'offset' | 'limit'>, param: (value: unknown) => string): string {
+export function windowConditions(q: Omit<StoreQuery, 'offset' | 'limit'>, param: Param): string {
   const where = [`vdn = ${param(q.vdnId)}`, `oper_time >= ${param(q.fromMs)}`, `oper_time < ${param(q.toMs)}`];
   if (q.url) where.push(urlCondition(q.url, param, 'url'));
   if (q.outcome) where.push(q.outcome === 'failure' ? FAILURE_SQL : `NOT ${FAILURE_SQL}`);
   return where.join(' AND ');
 }
 
-function urlCondition(url: UrlFilter, param: (value: unknown) => string, column: string): string {
+function urlCondition(url: UrlFilter, param: Param, column: string): string {
   const range = urlRange(url);
   if (range.exact !== undefined) return `${column} = ${param(range.exact)}`;
   return range.to === undefined ? `${column} >= ${param(range.from)}` : `${column} >= ${param(range.from)} AND ${column} < ${param(range.to)}`;
@@ -31,7 +47,7 @@ function urlCondition(url: UrlFilter, param: (value: unknown) => string, column:
 const HOURS_FIRST = 'hours h CROSS JOIN record_counts c WHERE c.bucket = h.bucket';
 
 /** The hours `[fromBucket, toBucket)` as a recursive CTE `hours (bucket)` (both stores). */
-function hoursCte(fromBucket: number, toBucket: number, param: (value: unknown) => string): string {
+function hoursCte(fromBucket: number, toBucket: number, param: Param): string {
   return `WITH RECURSIVE hours (bucket) AS (SELECT CAST(${param(fromBucket)} AS BIGINT) UNION ALL
     SELECT bucket + ${BUCKET_MS} FROM hours WHERE bucket + ${BUCKET_MS} < ${param(toBucket)})`;
 }
@@ -41,7 +57,7 @@ function hoursCte(fromBucket: number, toBucket: number, param: (value: unknown) 
  * from `record_counts` (no url filter, or the prefix `""`: the total rows): one index probe per
  * hour, the table being keyed hour first. Works on both stores.
  */
-export function hourCountsSql(q: Pick<StoreQuery, 'vdnId' | 'url' | 'outcome'>, fromBucket: number, toBucket: number, param: (value: unknown) => string): string {
+export function hourCountsSql(q: Pick<StoreQuery, 'vdnId' | 'url' | 'outcome'>, fromBucket: number, toBucket: number, param: Param): string {
   // Parameters are registered in the order they appear: SQLite's placeholders are positional.
   const hours = hoursCte(fromBucket, toBucket, param);
   const vdn = `c.vdn = ${param(q.vdnId)}`;
@@ -55,7 +71,7 @@ export function hourCountsSql(q: Pick<StoreQuery, 'vdnId' | 'url' | 'outcome'>, 
  * Calls and failures per whole hour and url (`bucket`, `url`, `n`, `failures`) of a VDN between
  * two hours, from `record_counts`: one index probe per hour.
  */
-export function hourUrlCountsSql(q: Pick<StoreQuery, 'vdnId' | 'url'>, fromBucket: number, toBucket: number, param: (value: unknown) => string): string {
+export function hourUrlCountsSql(q: Pick<StoreQuery, 'vdnId' | 'url'>, fromBucket: number, toBucket: number, param: Param): string {
   // In text order: SQLite's placeholders are positional.
   const hours = hoursCte(fromBucket, toBucket, param);
   const vdn = `c.vdn = ${param(q.vdnId)}`;
@@ -66,7 +82,7 @@ export function hourUrlCountsSql(q: Pick<StoreQuery, 'vdnId' | 'url'>, fromBucke
 }
 
 /** The same counts read from the records themselves, in buckets of `bucketMs` (for partial hours and short windows). */
-export function directUrlCountsSql(q: Omit<StoreQuery, 'offset' | 'limit' | 'outcome'>, bucketMs: number, param: (value: unknown) => string): string {
+export function directUrlCountsSql(q: Omit<StoreQuery, 'offset' | 'limit' | 'outcome'>, bucketMs: number, param: Param): string {
   return `SELECT (oper_time / ${bucketMs}) * ${bucketMs} AS bucket, url, count(*) AS n,
             sum(CASE WHEN ${FAILURE_SQL} THEN 1 ELSE 0 END) AS failures
           FROM records WHERE ${windowConditions(q, param)} GROUP BY 1, 2`;

@@ -1,23 +1,21 @@
-import { BUCKET_MS, hourSplit } from './buckets.js';
-import type { TimeWindow } from '../contract/query.js';
 import type { CallCounts } from '../contract/stats.js';
+import { BUCKET_MS, hourSplit } from './buckets.js';
+import { directUrlCountsSql, hourUrlCountsSql, type SqlBuilder } from './query-plan.js';
 import type { StatsQuery, StoreStats } from './types.js';
 
 /**
- * How a store answers `stats`: whole hours from `record_counts` (one probe per hour) and the
- * partial hours at the edges — or the whole window, when its buckets are shorter than an hour —
- * counted from the records' index.
+ * The statements whose count rows answer `stats` (summed by `summarizeStats`): whole hours from
+ * `record_counts` (one probe per hour) and the partial hours at the edges — or the whole window,
+ * when its buckets are shorter than an hour — counted from the records' index.
  */
-export interface StatsPlan {
-  hours: { firstFull: number; lastFullEnd: number } | undefined;
-  direct: TimeWindow[];
-}
-
-export function statsPlan(q: StatsQuery): StatsPlan {
+export function statsStatements(q: StatsQuery): SqlBuilder[] {
   const split = q.bucketMs >= BUCKET_MS ? hourSplit(q.fromMs, q.toMs) : undefined;
-  if (!split) return { hours: undefined, direct: [{ fromMs: q.fromMs, toMs: q.toMs }] };
-  const edges = [{ fromMs: q.fromMs, toMs: split.firstFull }, { fromMs: split.lastFullEnd, toMs: q.toMs }];
-  return { hours: split, direct: edges.filter((e) => e.fromMs < e.toMs) };
+  if (!split) return [(p) => directUrlCountsSql(q, q.bucketMs, p)];
+  const edges = [{ fromMs: q.fromMs, toMs: split.firstFull }, { fromMs: split.lastFullEnd, toMs: q.toMs }].filter((e) => e.fromMs < e.toMs);
+  return [
+    (p) => hourUrlCountsSql(q, split.firstFull, split.lastFullEnd, p),
+    ...edges.map((edge): SqlBuilder => (p) => directUrlCountsSql({ ...q, ...edge }, q.bucketMs, p)),
+  ];
 }
 
 /** A count row either source yields (drivers may hand counts over as strings). */

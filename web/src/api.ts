@@ -30,6 +30,15 @@ export class ApiError extends Error {
   }
 }
 
+/** Why a call failed, in words an operator can act on. */
+export function describeFailure(error: unknown, vdn: number): string {
+  if (!(error instanceof ApiError)) return 'Something went wrong. Try again.';
+  if (error.status === 401) return `The server refused this key (${error.message}). Check the AK and the SK.`;
+  if (error.status === 403) return `This key may not see VDN ${vdn}.`;
+  if (error.status === 0) return error.message;
+  return `The server answered ${error.status} ${error.code}: ${error.message}`;
+}
+
 const API = '/rest/isales/v1/openapi';
 
 async function signedPost<T>(credentials: Credentials, path: string, body: unknown): Promise<T> {

@@ -25,6 +25,6 @@ export async function exportCsv(
     progress(rows.length, total);
     if (page.result.length === 0) break;
   }
-  const csv = stringify(rows.slice(0, EXPORT_LIMIT), { header: true, columns: COLUMNS, cast: { number: (n) => String(n) } });
+  const csv = stringify(rows.slice(0, EXPORT_LIMIT), { header: true, columns: COLUMNS });
   return { csv, rows: Math.min(rows.length, EXPORT_LIMIT), total };
 }

@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { CalllogsError } from '../../contract/codes.js';
 import type { CallRecord } from '../../contract/record.js';
-import { BUCKET_MS, hourSplit, locate, TOTAL_URL, type Seek } from '../buckets.js';
-import { directUrlCountsSql, FAILURE_SQL, hourCountsSql, hourUrlCountsSql, keysetScan, SCAN_PAGE, windowConditions } from '../query-plan.js';
-import { statsPlan, summarizeStats, type CountRow } from '../stats-plan.js';
+import { BUCKET_MS, DAY_MS, hourSplit, locate, TOTAL_URL, type Seek } from '../buckets.js';
+import { bindSql, FAILURE_SQL, hourCountsSql, keysetScan, SCAN_PAGE, windowConditions, type SqlBuilder } from '../query-plan.js';
+import { statsStatements, summarizeStats, type CountRow } from '../stats-plan.js';
 import { RECORD_COLUMNS, toKey, toRecord, toRow, vdnsColumn, type KeyRow, type RecordRow } from '../rows.js';
 import {
   DuplicateKeyError,
@@ -20,7 +20,6 @@ import {
 } from '../types.js';
 import { migrate } from './migrate.js';
 
-const DAY_MS = 86_400_000;
 /** Days of partitions kept ready beyond today. */
 const DAYS_AHEAD = 2;
 const COLUMN_TYPES = ['text', 'int', 'bigint', 'text', 'text', 'text', 'text', 'int', 'text', 'text', 'text', 'float8'];
@@ -70,6 +69,12 @@ async function guarded<T>(work: () => Promise<T>): Promise<T> {
 
 function partitionName(day: number): string {
   return 'records_p' + new Date(day * DAY_MS).toISOString().slice(0, 10).replace(/-/g, '');
+}
+
+/** Rows of a built statement on `client`. */
+async function rows<T extends pg.QueryResultRow>(client: pg.PoolClient, build: SqlBuilder): Promise<T[]> {
+  const { text, values } = bindSql(build, 'postgres');
+  return (await client.query<T>(text, values)).rows;
 }
 
 /** Column arrays for one multi-row insert through unnest. */
@@ -158,59 +163,37 @@ export class PostgresStore implements LogStore {
 
   query(q: StoreQuery): Promise<QueryPage> {
     return this.snapshot(async (client) => {
-      const countRange = async (fromMs: number, toMs: number): Promise<number> => {
-        const params: unknown[] = [];
-        const where = windowConditions({ ...q, fromMs, toMs }, (value) => (params.push(value), `$${params.length}`));
-        return Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM records WHERE ${where}`, params)).rows[0]!.n);
-      };
+      const countRange = async (fromMs: number, toMs: number): Promise<number> =>
+        Number((await rows<{ n: string }>(client, (p) => `SELECT count(*) AS n FROM records WHERE ${windowConditions({ ...q, fromMs, toMs }, p)}`))[0]!.n);
       const split = hourSplit(q.fromMs, q.toMs);
-      let seek: Seek;
-      if (!split) seek = { count: await countRange(q.fromMs, q.toMs), toMs: q.toMs, offset: q.offset };
-      else {
-        const params: unknown[] = [];
-        const sql = hourCountsSql(q, split.firstFull, split.lastFullEnd, (value) => (params.push(value), `$${params.length}`));
-        const hours = (await client.query<{ bucket: number; n: string }>(sql, params)).rows.map((h) => ({ bucket: h.bucket, n: Number(h.n) }));
-        seek = locate(q.offset, q.toMs, split, {
-          newestEdge: await countRange(split.lastFullEnd, q.toMs), hours, oldestEdge: await countRange(q.fromMs, split.firstFull),
-        });
-      }
-      const count = seek.count;
-      let records: CallRecord[] = [];
-      if (q.offset < count) {
-        // The page's keys come from an index-only scan, skipping within one hour at most; then only
-        // its rows are read, by primary key within the window's partitions.
-        const values: unknown[] = [];
-        const condition = windowConditions({ ...q, toMs: seek.toMs }, (value) => (values.push(value), `$${values.length}`));
-        const n = values.length;
-        const keys = (await client.query<{ oper_time: number; id: string }>(
-          `SELECT oper_time, id FROM records WHERE ${condition} ORDER BY oper_time DESC, id DESC LIMIT $${n + 1} OFFSET $${n + 2}`,
-          [...values, q.limit, seek.offset],
-        )).rows;
-        const found = new Map<string, RecordRow>();
-        if (keys.length > 0) {
-          const { rows } = await client.query<RecordRow>(
-            `SELECT * FROM records WHERE ${condition} AND oper_time = ANY($${n + 1}::bigint[]) AND id = ANY($${n + 2}::text[])`,
-            [...values, keys.map((k) => k.oper_time), keys.map((k) => k.id)],
-          );
-          for (const row of rows) found.set(`${row.oper_time}/${row.id}`, row);
-        }
-        records = keys.map((k) => toRecord(found.get(`${k.oper_time}/${k.id}`)!));
-      }
-      return { count, records };
+      const seek: Seek = split
+        ? locate(q.offset, q.toMs, split, {
+          newestEdge: await countRange(split.lastFullEnd, q.toMs),
+          hours: (await rows<{ bucket: number; n: string }>(client, (p) => hourCountsSql(q, split.firstFull, split.lastFullEnd, p)))
+            .map((h) => ({ bucket: h.bucket, n: Number(h.n) })),
+          oldestEdge: await countRange(q.fromMs, split.firstFull),
+        })
+        : { count: await countRange(q.fromMs, q.toMs), toMs: q.toMs, offset: q.offset };
+      if (q.offset >= seek.count) return { count: seek.count, records: [] };
+      // The page's keys come from an index-only scan, skipping within one hour at most; then only
+      // its rows are read, by primary key within the window's partitions.
+      const page = { ...q, toMs: seek.toMs };
+      const keys = await rows<{ oper_time: number; id: string }>(client, (p) => `SELECT oper_time, id FROM records
+          WHERE ${windowConditions(page, p)} ORDER BY oper_time DESC, id DESC LIMIT ${p(q.limit)} OFFSET ${p(seek.offset)}`);
+      if (keys.length === 0) return { count: seek.count, records: [] };
+      const found = new Map<string, RecordRow>();
+      const read = await rows<RecordRow>(client, (p) => `SELECT * FROM records WHERE ${windowConditions(page, p)}
+          AND oper_time = ANY(${p(keys.map((k) => k.oper_time))}::bigint[]) AND id = ANY(${p(keys.map((k) => k.id))}::text[])`);
+      for (const row of read) found.set(`${row.oper_time}/${row.id}`, row);
+      return { count: seek.count, records: keys.map((k) => toRecord(found.get(`${k.oper_time}/${k.id}`)!)) };
     });
   }
 
   stats(q: StatsQuery): Promise<StoreStats> {
     return this.snapshot(async (client) => {
-      const plan = statsPlan(q);
-      const rows: CountRow[] = [];
-      const run = async (sql: (param: (value: unknown) => string) => string) => {
-        const params: unknown[] = [];
-        rows.push(...(await client.query<CountRow>(sql((value) => (params.push(value), `$${params.length}`)), params)).rows);
-      };
-      if (plan.hours) await run((p) => hourUrlCountsSql(q, plan.hours!.firstFull, plan.hours!.lastFullEnd, p));
-      for (const window of plan.direct) await run((p) => directUrlCountsSql({ ...q, ...window }, q.bucketMs, p));
-      return summarizeStats(q, rows);
+      const counted: CountRow[] = [];
+      for (const build of statsStatements(q)) counted.push(...(await rows<CountRow>(client, build)));
+      return summarizeStats(q, counted);
     });
   }
 

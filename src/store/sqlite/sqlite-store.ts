@@ -5,8 +5,8 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { CalllogsError } from '../../contract/codes.js';
 import type { CallRecord } from '../../contract/record.js';
 import { countDeltas, hourSplit, locate, type Seek } from '../buckets.js';
-import { directUrlCountsSql, hourCountsSql, hourUrlCountsSql, keysetScan, SCAN_PAGE, windowConditions } from '../query-plan.js';
-import { statsPlan, summarizeStats, type CountRow } from '../stats-plan.js';
+import { bindSql, hourCountsSql, keysetScan, SCAN_PAGE, windowConditions, type SqlBuilder } from '../query-plan.js';
+import { statsStatements, summarizeStats, type CountRow } from '../stats-plan.js';
 import { RECORD_COLUMNS, toKey, toRecord, toRow, vdnsColumn, type KeyRow, type RecordRow } from '../rows.js';
 import {
   DuplicateKeyError,
@@ -109,50 +109,37 @@ export class SqliteStore implements LogStore {
     return guarded(() => this.insertMany(records));
   }
 
+  /** Rows of a built statement (prepared once per text). */
+  private all<T>(build: SqlBuilder): T[] {
+    const { text, values } = bindSql(build, 'sqlite');
+    return this.statement(text).all(values) as T[];
+  }
+
   query(q: StoreQuery): Promise<QueryPage> {
-    const countRange = (fromMs: number, toMs: number): number => {
-      const params: unknown[] = [];
-      const condition = windowConditions({ ...q, fromMs, toMs }, (value) => (params.push(value), '?'));
-      return this.statement(`SELECT count(*) FROM records WHERE ${condition}`).pluck().get(params) as number;
-    };
+    const countRange = (fromMs: number, toMs: number): number =>
+      this.all<{ n: number }>((p) => `SELECT count(*) AS n FROM records WHERE ${windowConditions({ ...q, fromMs, toMs }, p)}`)[0]!.n;
     const read = this.db.transaction((): QueryPage => {
       const split = hourSplit(q.fromMs, q.toMs);
-      let seek: Seek;
-      if (!split) seek = { count: countRange(q.fromMs, q.toMs), toMs: q.toMs, offset: q.offset };
-      else {
-        const params: unknown[] = [];
-        const hours = this.statement(hourCountsSql(q, split.firstFull, split.lastFullEnd, (value) => (params.push(value), '?')))
-          .all(params) as { bucket: number; n: number }[];
-        seek = locate(q.offset, q.toMs, split, {
-          newestEdge: countRange(split.lastFullEnd, q.toMs), hours, oldestEdge: countRange(q.fromMs, split.firstFull),
-        });
-      }
+      const seek: Seek = split
+        ? locate(q.offset, q.toMs, split, {
+          newestEdge: countRange(split.lastFullEnd, q.toMs),
+          hours: this.all((p) => hourCountsSql(q, split.firstFull, split.lastFullEnd, p)),
+          oldestEdge: countRange(q.fromMs, split.firstFull),
+        })
+        : { count: countRange(q.fromMs, q.toMs), toMs: q.toMs, offset: q.offset };
       if (q.offset >= seek.count) return { count: seek.count, records: [] };
-      const params: unknown[] = [];
-      const condition = windowConditions({ ...q, toMs: seek.toMs }, (value) => (params.push(value), '?'));
       // The page's rowids come from the covering index, skipping within one hour at most; only
       // those rows are then read.
-      const rows = this.statement(
-        `SELECT * FROM records WHERE rowid IN (SELECT rowid FROM records WHERE ${condition}
-           ORDER BY oper_time DESC, id DESC LIMIT ? OFFSET ?) ORDER BY oper_time DESC, id DESC`,
-      ).all(...params, q.limit, seek.offset) as RecordRow[];
+      const rows = this.all<RecordRow>((p) => `SELECT * FROM records WHERE rowid IN (SELECT rowid FROM records
+          WHERE ${windowConditions({ ...q, toMs: seek.toMs }, p)}
+          ORDER BY oper_time DESC, id DESC LIMIT ${p(q.limit)} OFFSET ${p(seek.offset)}) ORDER BY oper_time DESC, id DESC`);
       return { count: seek.count, records: rows.map(toRecord) };
     });
     return guarded(() => read.deferred());
   }
 
   stats(q: StatsQuery): Promise<StoreStats> {
-    const read = this.db.transaction((): StoreStats => {
-      const plan = statsPlan(q);
-      const rows: CountRow[] = [];
-      const run = (sql: (param: (value: unknown) => string) => string) => {
-        const params: unknown[] = [];
-        rows.push(...(this.statement(sql((value) => (params.push(value), '?'))).all(params) as CountRow[]));
-      };
-      if (plan.hours) run((p) => hourUrlCountsSql(q, plan.hours!.firstFull, plan.hours!.lastFullEnd, p));
-      for (const window of plan.direct) run((p) => directUrlCountsSql({ ...q, ...window }, q.bucketMs, p));
-      return summarizeStats(q, rows);
-    });
+    const read = this.db.transaction((): StoreStats => summarizeStats(q, statsStatements(q).flatMap((build) => this.all<CountRow>(build))));
     return guarded(() => read.deferred());
   }
 

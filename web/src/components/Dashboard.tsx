@@ -1,12 +1,11 @@
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
-import { ApiError, queryPage, queryStats, type Credentials, type OpenapiLog, type StatsResult, type WindowBody } from '../api.js';
+import { ApiError, describeFailure, queryPage, queryStats, type Credentials, type OpenapiLog, type StatsResult, type WindowBody } from '../api.js';
 import { filterFromHash, hashOf, PAGE_SIZE, windowOf, type Filter } from '../filter.js';
 import { Chart } from './Chart.js';
 import { Controls } from './Controls.js';
 import { ExportButton } from './ExportButton.js';
 import { RecordDetail } from './RecordDetail.js';
 import { RecordsTable } from './RecordsTable.js';
-import { describeFailure } from './SignIn.js';
 import { TopList } from './TopList.js';
 
 interface Props {

@@ -1,7 +1,6 @@
 import { useState } from 'preact/hooks';
-import type { Credentials, WindowBody } from '../api.js';
+import { describeFailure, type Credentials, type WindowBody } from '../api.js';
 import { EXPORT_LIMIT, exportCsv } from '../csv.js';
-import { describeFailure } from './SignIn.js';
 
 interface Props {
   credentials: Credentials;

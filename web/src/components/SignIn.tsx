@@ -1,19 +1,10 @@
 import { useState } from 'preact/hooks';
-import { ApiError, queryStats, type Credentials } from '../api.js';
+import { describeFailure, queryStats, type Credentials } from '../api.js';
 import { shiftWall, wallTime } from '../time.js';
 
 interface Props {
   timeZone: string;
   onSignedIn: (session: Credentials & { vdn: number }) => void;
-}
-
-/** Why a key was refused, in words an operator can act on. */
-export function describeFailure(error: unknown, vdn: number): string {
-  if (!(error instanceof ApiError)) return 'Something went wrong. Try again.';
-  if (error.status === 401) return `The server refused this key (${error.message}). Check the AK and the SK.`;
-  if (error.status === 403) return `This key may not see VDN ${vdn}.`;
-  if (error.status === 0) return error.message;
-  return `The server answered ${error.status} ${error.code}: ${error.message}`;
 }
 
 /** The console is just another API client: the key is checked by signing a real (stats) call. */
