@@ -29,7 +29,8 @@ export interface AuthorizationParts {
 const HEX = Array.from({ length: 256 }, (_, b) => '%' + b.toString(16).toUpperCase().padStart(2, '0'));
 const UNRESERVED = new Uint8Array(256);
 for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~') UNRESERVED[c.charCodeAt(0)] = 1;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a leading byte order mark in the text: it is part of the bytes that are signed.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Percent-encodes every byte of the UTF-8 text except `A-Z a-z 0-9 - . _ ~`, with upper-case hex. */
 export function norm(input: string | Uint8Array): string {

@@ -91,6 +91,11 @@ describe('norm', () => {
     expect(norm('中')).toBe('%E4%B8%AD');
     expect(norm(Buffer.from([0xff, 0x41]))).toBe('%FFA');
   });
+
+  it('encodes a leading byte order mark like any other bytes: it is part of what is signed', () => {
+    expect(norm(Buffer.from([0xef, 0xbb, 0xbf, 0x7b, 0x7d]))).toBe('%EF%BB%BF%7B%7D');
+    expect(norm(Buffer.from('{}'))).toBe('%7B%7D');
+  });
 });
 
 describe('parseAuthorization', () => {
