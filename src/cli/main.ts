@@ -11,6 +11,10 @@ import { serveCommand } from './commands/serve.js';
 import { signCommand } from './commands/sign.js';
 import { tailCommand } from './commands/tail.js';
 
+// Whatever a command writes (databases, WAL, spill files, keys, exports) is its owner's only: a
+// file created without an explicit mode is still never readable by other users.
+process.umask(0o077);
+
 const program = new Command('calllogs')
   .description('isales-calllogs: records CC-iSales OpenAPI invocations and answers the calllogs query interface')
   .showHelpAfterError()

@@ -1,6 +1,7 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { warnOnStderr, writePrivateFile } from '../store/private-files.js';
 import { CliError } from './cli-error.js';
 
 /** A named set of connection settings in the CLI's config file. */
@@ -35,7 +36,5 @@ export function readProfiles(path = configPath()): Record<string, Profile> {
 /** Saves a profile; the file holds SKs, so it is created (and kept) readable by its owner only. */
 export function saveProfile(name: string, profile: Profile, path = configPath()): void {
   const profiles = { ...readProfiles(path), [name]: profile };
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  writeFileSync(path, JSON.stringify({ profiles }, null, 2) + '\n', { mode: 0o600 });
-  chmodSync(path, 0o600);
+  writePrivateFile(path, JSON.stringify({ profiles }, null, 2) + '\n', warnOnStderr);
 }

@@ -39,8 +39,9 @@ export class SpillFile {
 
   /** Appends the records and flushes them to the disk. */
   async append(records: CallRecord[]): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    await appendFile(this.file, records.map((r) => JSON.stringify(r) + '\n').join(''));
+    // Records are private: an owner-only folder and file, whatever the process's umask.
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await appendFile(this.file, records.map((r) => JSON.stringify(r) + '\n').join(''), { mode: 0o600 });
     const handle = await open(this.file, 'r');
     try {
       await handle.datasync();

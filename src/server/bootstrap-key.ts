@@ -1,7 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { KeyStore } from '../auth/key-store.js';
 import { isPostgresUrl } from '../store/db-url.js';
+import { writePrivateFile, type Warn } from '../store/private-files.js';
 
 export interface Credentials {
   ak: string;
@@ -19,9 +19,8 @@ export function credentialsPathFor(db: string): string {
   return join(dataDirFor(db), 'credentials.json');
 }
 
-export function writeCredentials(path: string, credentials: Credentials): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, JSON.stringify(credentials, null, 2) + '\n', { mode: 0o600 });
+export function writeCredentials(path: string, credentials: Credentials, warn: Warn): void {
+  writePrivateFile(path, JSON.stringify(credentials, null, 2) + '\n', warn);
 }
 
 /**
@@ -32,10 +31,11 @@ export async function bootstrapKey(
   keys: KeyStore,
   db: string,
   endpoint: string,
+  warn: Warn,
 ): Promise<{ ak: string; sk: string; file: string } | undefined> {
   if ((await keys.count()) > 0) return undefined;
   const key = await keys.create({ vdns: 'all', label: 'created on first start' });
   const file = credentialsPathFor(db);
-  writeCredentials(file, { ak: key.ak, sk: key.sk, endpoint });
+  writeCredentials(file, { ak: key.ak, sk: key.sk, endpoint }, warn);
   return { ak: key.ak, sk: key.sk, file };
 }

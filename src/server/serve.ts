@@ -29,7 +29,11 @@ export interface RunningServer {
 }
 
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  // Files found open to other users are reported once the log exists.
+  const fileWarnings: string[] = [];
+  const warn = (message: string): number => fileWarnings.push(message);
   const store = await openStore(config.db, {
+    warn,
     poolSize: config.poolSize,
     durable: config.durable,
     // A durable commit fsyncs: off the event loop. Otherwise a batch is a few milliseconds of
@@ -63,12 +67,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const app = await buildApp({
     config, store, keys, writer, metrics, upstream, ids: createIdGenerator(), redact: createRedactor(config.redaction),
   });
+  for (const message of fileWarnings.splice(0)) app.log.warn(message);
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const endpoint = `${config.tls ? 'https' : 'http'}://${host}:${port}`;
-  const bootstrapped = await bootstrapKey(keys, config.db, endpoint);
+  const bootstrapped = await bootstrapKey(keys, config.db, endpoint, (message) => app.log.warn(message));
   await writer.resumeSpilled();
   const upkeep = new Upkeep(store, { retentionDays: config.retentionDays, intervalMs: config.upkeepIntervalMs, log: app.log });
   upkeep.start();

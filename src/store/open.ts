@@ -1,4 +1,5 @@
 import { isPostgresUrl } from './db-url.js';
+import type { Warn } from './private-files.js';
 import type { LogStore } from './types.js';
 import { PostgresStore } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
@@ -10,10 +11,12 @@ export interface OpenOptions {
   durable?: boolean;
   /** SQLite: write record batches on a thread of their own (for a server). */
   writeThread?: boolean;
+  /** Told about a data file or folder found open to other users (default: standard error). */
+  warn?: Warn;
 }
 
 /** Opens the store a `--db` value names: a `postgres://` URL, else a SQLite file path. */
 export async function openStore(db: string, options: OpenOptions = {}): Promise<LogStore> {
-  return isPostgresUrl(db) ? PostgresStore.open(db, options) : SqliteStore.open(db, { durable: options.durable, writeThread: options.writeThread });
+  return isPostgresUrl(db) ? PostgresStore.open(db, options) : SqliteStore.open(db, { durable: options.durable, writeThread: options.writeThread, warn: options.warn });
 }
 

@@ -1,10 +1,10 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { CalllogsError } from '../../contract/codes.js';
 import type { CallRecord } from '../../contract/record.js';
 import { countDeltas, hourSplit, locate, type Seek } from '../buckets.js';
+import { ensurePrivateDir, ensurePrivateFile, warnOnStderr, type Warn } from '../private-files.js';
 import { bindSql, hourCountsSql, keysetScan, SCAN_PAGE, windowConditions, type SqlBuilder } from '../query-plan.js';
 import { statsStatements, summarizeStats, type CountRow } from '../stats-plan.js';
 import { RECORD_COLUMNS, toKey, toRecord, toRow, vdnsColumn, type KeyRow, type RecordRow } from '../rows.js';
@@ -45,6 +45,16 @@ function guarded<T>(work: () => T): Promise<T> {
   }
 }
 
+/**
+ * The database and its WAL hold records and keys: owner-only from the first byte. The file is
+ * created 0600 before SQLite opens it, and SQLite creates -wal and -shm with the database's mode.
+ */
+function protectDatabaseFiles(path: string, warn: Warn): void {
+  ensurePrivateDir(dirname(path), warn);
+  ensurePrivateFile(path, warn);
+  for (const suffix of ['-wal', '-shm', '-journal']) ensurePrivateFile(path + suffix, warn, false);
+}
+
 /** The embedded store: one SQLite file in WAL mode. */
 export class SqliteStore implements LogStore {
   readonly kind = 'sqlite' as const;
@@ -79,8 +89,8 @@ export class SqliteStore implements LogStore {
    * `durable` syncs every commit so it survives that too. `writeThread`: record batches are
    * written on a thread of their own (the server's choice; queries stay on this connection).
    */
-  static open(path: string, options: { busyTimeoutMs?: number; durable?: boolean; writeThread?: boolean } = {}): SqliteStore {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  static open(path: string, options: { busyTimeoutMs?: number; durable?: boolean; writeThread?: boolean; warn?: Warn } = {}): SqliteStore {
+    if (path !== ':memory:') protectDatabaseFiles(path, options.warn ?? warnOnStderr);
     const db = new Database(path);
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.durable ? 'FULL' : 'NORMAL'}`);
