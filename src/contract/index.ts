@@ -6,3 +6,5 @@ export * from './record.js';
 export * from './response.js';
 export * from './outcome.js';
 export * from './stats.js';
+export * from './request-target.js';
+export * from './call-vdn.js';

@@ -1,9 +1,4 @@
-import { parseVdnId } from '../contract/query.js';
-
-/** Every call below this prefix is recorded (and, on a gateway, forwarded). */
-export const RECORDED_PREFIX = '/rest/isales/';
-/** The version-1 OpenAPI, where an unknown interface is a 404 when no upstream is configured. */
-export const OPENAPI_PREFIX = '/rest/isales/v1/openapi/';
+import { RECORDED_PREFIX } from '../contract/request-target.js';
 
 /**
  * The vendor's OpenAPI interfaces, with the names of their path parameters, so that a recorded
@@ -48,11 +43,11 @@ const COMPILED: CompiledRoute[] = CATALOG.map((route) => {
 
 export interface RouteMatch {
   route: CatalogRoute | undefined;
-  /** Path parameters by catalog name (raw text, percent-decoded). */
+  /** Path parameters by catalog name (a path with one reading has no percent-encodings to decode). */
   params: Record<string, string>;
 }
 
-/** Finds the catalog interface of a path; the most specific pattern wins. */
+/** Finds the catalog interface of a path (a `RequestTarget` path that is not refused); the most specific pattern wins. */
 export function matchRoute(path: string): RouteMatch {
   if (!path.startsWith(RECORDED_PREFIX)) return { route: undefined, params: {} };
   const segments = path.slice(RECORDED_PREFIX.length).split('/');
@@ -62,47 +57,10 @@ export function matchRoute(path: string): RouteMatch {
     const ok = pattern.every((p, i) => {
       const s = segments[i]!;
       if (!p.startsWith('{')) return p === s;
-      params[p.slice(1, -1)] = safeDecode(s);
+      params[p.slice(1, -1)] = s;
       return s.length > 0;
     });
     if (ok) return { route, params };
   }
   return { route: undefined, params: {} };
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
-
-const CAMPAIGNS_SEGMENT = /^\/rest\/isales\/v\d+\/openapi\/campaigns\/([^/]+)/;
-
-/** The VDN a path names: a valid `campaigns/{vdnId}` segment (any API version), else none. */
-export function vdnOfPath(path: string): number | null {
-  const m = CAMPAIGNS_SEGMENT.exec(path);
-  return m ? validVdn(m[1]!) : null;
-}
-
-/**
- * The VDN a call belongs to: its path's `campaigns/{vdnId}` segment; for a path without one, a
- * `vdnId` field of a JSON object body (the obs/business interfaces carry it there); else none.
- * The body is asked for only when the path names no VDN.
- */
-export function vdnOfCall(path: string, bodyOf: () => unknown): number | null {
-  if (CAMPAIGNS_SEGMENT.test(path)) return vdnOfPath(path);
-  const body = bodyOf();
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
-  const field = (body as Record<string, unknown>).vdnId;
-  return typeof field === 'number' || typeof field === 'string' ? validVdn(String(field)) : null;
-}
-
-function validVdn(text: string): number | null {
-  try {
-    return parseVdnId(text);
-  } catch {
-    return null;
-  }
 }

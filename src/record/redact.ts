@@ -1,3 +1,5 @@
+import { fieldKey } from '../contract/call-vdn.js';
+
 /**
  * Masking of sensitive values in a recorded `request`. Field names are compared lower-cased with
  * `_` and `-` removed, so `server_pwd`, `serverPwd` and `SERVER-PWD` are one name.
@@ -34,10 +36,6 @@ export const TOO_DEEP = '[nested too deep]';
 
 export type Redactor = (value: unknown) => unknown;
 
-function normalizeName(name: string): string {
-  return name.toLowerCase().replace(/[_-]/g, '');
-}
-
 /** `13812341234` → `138****1234`; shorter numbers are masked whole. */
 export function maskPhone(value: string): string {
   const digits = value.replace(/\D/g, '').length;
@@ -50,10 +48,10 @@ export function maskPhone(value: string): string {
 }
 
 export function createRedactor(rules: RedactionRules = DEFAULT_REDACTION): Redactor {
-  const secretNames = new Set(rules.secretFields.map(normalizeName));
-  const secretParts = rules.secretFieldParts.map(normalizeName);
+  const secretNames = new Set(rules.secretFields.map(fieldKey));
+  const secretParts = rules.secretFieldParts.map(fieldKey);
   const secret = (name: string) => secretNames.has(name) || secretParts.some((part) => name.includes(part));
-  const phone = new Set(rules.phoneFields.map(normalizeName));
+  const phone = new Set(rules.phoneFields.map(fieldKey));
   const phoneRuns = rules.phoneValuePattern === null ? undefined : new RegExp(`(?<!\\d)(?:${rules.phoneValuePattern})(?!\\d)`, 'g');
   const maskRuns = (text: string): string => (phoneRuns ? text.replace(phoneRuns, maskPhone) : text);
 
@@ -70,7 +68,7 @@ export function createRedactor(rules: RedactionRules = DEFAULT_REDACTION): Redac
     if (Array.isArray(value)) return value.map((v) => walk(v, depth + 1));
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      const name = normalizeName(k);
+      const name = fieldKey(k);
       if (secret(name)) out[k] = SECRET_MASK;
       else if (phone.has(name)) out[k] = maskPhones(v, depth + 1);
       else out[k] = walk(v, depth + 1);

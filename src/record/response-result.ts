@@ -5,6 +5,8 @@
  * is not a code). The gateway reads at most a capped prefix of the body, so the reader is a
  * tolerant scanner: it takes what it finds before the text ends and never needs the rest.
  */
+import { decodeString, literalAt, skipWhitespace, stringEnd } from '../contract/json-scan.js';
+
 export const RESULT_PREFIX_BYTES = 64 * 1024;
 
 const CODE_FIELDS = ['resultCode', 'returnCode', 'result'] as const;
@@ -24,8 +26,6 @@ export function extractResult(text: string): ExtractedResult | undefined {
   if (code === undefined && desc === undefined) return undefined;
   return { code: code ?? '', desc: desc ?? '' };
 }
-
-const WHITESPACE = new Set([' ', '\t', '\n', '\r']);
 
 /** Top-level string and number fields of a JSON object named in WANTED, first occurrence each. */
 function scanTopLevelScalars(text: string): Map<string, string> {
@@ -54,19 +54,7 @@ function scanTopLevelScalars(text: string): Map<string, string> {
   }
 }
 
-function skipWhitespace(text: string, i: number): number {
-  while (i < text.length && WHITESPACE.has(text[i]!)) i += 1;
-  return i;
-}
 
-/** Index just past the string starting at `start` (a `"`), or -1 when the text ends inside it. */
-function stringEnd(text: string, start: number): number {
-  for (let i = start + 1; i < text.length; i += 1) {
-    if (text[i] === '\\') i += 1;
-    else if (text[i] === '"') return i + 1;
-  }
-  return -1;
-}
 
 /** Index just past the value starting at `start`, or -1 when the text ends inside it. */
 function valueEndAt(text: string, start: number): number {
@@ -88,18 +76,9 @@ function valueEndAt(text: string, start: number): number {
     }
     return -1;
   }
-  let i = start;
-  while (i < text.length && !WHITESPACE.has(text[i]!) && text[i] !== ',' && text[i] !== '}') i += 1;
+  const end = start + literalAt(text, start).length;
   // A number cut by the end of the prefix may be missing digits.
-  return i < text.length && i > start ? i : -1;
-}
-
-function decodeString(literal: string): string | undefined {
-  try {
-    return JSON.parse(literal) as string;
-  } catch {
-    return undefined;
-  }
+  return end < text.length && end > start ? end : -1;
 }
 
 function scalarText(literal: string): string | undefined {

@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
+import { CalllogsError } from '../contract/codes.js';
 import type { KeyStore } from '../auth/key-store.js';
 import type { IdGenerator } from '../record/ids.js';
 import type { Redactor } from '../record/redact.js';
@@ -10,13 +11,15 @@ import type { Upstream } from './gateway/upstream.js';
 import type { Metrics } from './metrics.js';
 import { calllogsMethodPlugin } from './plugins/calllogs.js';
 import { consolePlugin } from './plugins/console.js';
-import { errorsPlugin } from './plugins/errors.js';
+import { clientErrorHandler } from './client-errors.js';
+import { doorPlugin } from './plugins/door.js';
+import { errorsPlugin, fromFastifyError, sendError } from './plugins/errors.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { openapiPlugin } from './plugins/openapi.js';
 import { openapiDocumentPlugin } from './plugins/openapi-document.js';
 import { opsPlugin } from './plugins/ops.js';
-import { recordingPlugin } from './plugins/recording.js';
-import { requestStatePlugin } from './request-state.js';
+import { recordingPlugin, recordOf } from './plugins/recording.js';
+import { requestStatePlugin, routedUrl } from './request-state.js';
 
 export interface AppParts {
   config: ServerConfig;
@@ -32,7 +35,7 @@ export interface AppParts {
 
 /** Builds the Fastify application: one plugin per concern, hooks for the cross-cutting work. */
 export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
-  const { config } = parts;
+  const { config, writer, ids, redact } = parts;
   const app = Fastify({
     logger: {
       level: config.logLevel,
@@ -41,6 +44,13 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
     // One log line per request would dominate the hot path; calls are in the records instead.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimit,
+    // The router sees only targets that have one reading (request-state.ts, door.ts).
+    rewriteUrl: (raw) => routedUrl(raw),
+    // Parameters are read by our own rules, not cut by the router (a long one would bypass every hook).
+    routerOptions: { maxParamLength: 16 * 1024 },
+    frameworkErrors: (error, request, reply) =>
+      sendError(request, reply, fromFastifyError(error, config.bodyLimit) ?? new CalllogsError('PARAMETER_ERROR', 'request: cannot be routed')),
+    clientErrorHandler: clientErrorHandler(config.recording ? (call) => writer.enqueue(recordOf(call, { ids, redact })) : undefined),
     trustProxy: config.trustProxy,
     // In-flight and keep-alive requests are served to the end during shutdown (and recorded).
     return503OnClosing: false,
@@ -56,9 +66,10 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
 
   await app.register(requestStatePlugin);
   await app.register(errorsPlugin, { bodyLimit: config.bodyLimit });
+  await app.register(doorPlugin);
   await app.register(metricsPlugin, { metrics: parts.metrics });
   if (config.recording) {
-    await app.register(recordingPlugin, { writer: parts.writer, ids: parts.ids, redact: parts.redact, metrics: parts.metrics, durable: config.durable });
+    await app.register(recordingPlugin, { writer, ids, redact, metrics: parts.metrics, durable: config.durable });
   }
   await app.register(openapiDocumentPlugin);
   await app.register(opsPlugin, { store: parts.store, writer: parts.writer });

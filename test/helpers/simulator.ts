@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
 
 const SIMULATOR = fileURLToPath(new URL('../../demo/vendor-simulator.mjs', import.meta.url));
+const LENIENT_UPSTREAM = fileURLToPath(new URL('./lenient-upstream.mjs', import.meta.url));
 
 // Registered at load: a hook added inside a test would never run.
 const running = new Set<ChildProcess>();
@@ -20,8 +21,18 @@ export interface Simulator {
 
 /** Starts the vendor simulator (a real process) and waits until it listens. */
 export function startSimulator(args: string[] = []): Promise<Simulator> {
+  return startServerProcess(SIMULATOR, ['--fail-rate', '0', ...args]);
+}
+
+/** Starts the test upstream that reads every call as leniently as a Tomcat/Spring stack can (lenient-upstream.mjs). */
+export function startLenientUpstream(): Promise<Simulator> {
+  return startServerProcess(LENIENT_UPSTREAM, []);
+}
+
+/** Runs a script that prints "listening on <url>" and waits until it does. */
+function startServerProcess(script: string, args: string[]): Promise<Simulator> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SIMULATOR, '--fail-rate', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     running.add(child);
     let stdout = '';
     let stderr = '';
@@ -41,6 +52,6 @@ export function startSimulator(args: string[] = []): Promise<Simulator> {
         },
       });
     });
-    child.once('exit', (code) => reject(new Error(`simulator exited with ${code}: ${stderr}`)));
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}: ${stderr}`)));
   });
 }

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { matchRoute, vdnOfCall } from '../../src/record/catalog.js';
+import { matchRoute } from '../../src/record/catalog.js';
 import { loadRedactionRules } from '../../src/record/redaction-config.js';
 import { createRedactor, DEFAULT_REDACTION } from '../../src/record/redact.js';
 import { describeRequest } from '../../src/record/request-params.js';
@@ -22,16 +22,6 @@ describe('the route catalog', () => {
       ['/rest/isales/v1/openapi/campaigns/2/calllogs', 'queryCalllogs', { vdnId: '2' }],
     ];
     for (const [path, name, params] of cases) expect(matchRoute(path)).toEqual({ route: expect.objectContaining({ name }), params });
-  });
-
-  it('takes the VDN from the path, else from a vdnId body field, else none', () => {
-    expect(vdnOfCall('/rest/isales/v2/openapi/campaigns/7/1', () => ({ vdnId: 3 }))).toBe(7);
-    expect(vdnOfCall('/rest/isales/v1/openapi/obs/business/tasks', () => ({ vdnId: 3 }))).toBe(3);
-    expect(vdnOfCall('/rest/isales/v1/openapi/obs/business/tasks', () => ({ vdnId: '0003' }))).toBe(3);
-    expect(vdnOfCall('/rest/isales/v1/openapi/obs/business/tasks', () => ({ vdnId: 0 }))).toBeNull();
-    expect(vdnOfCall('/rest/isales/v1/openapi/obs/business/tasks', () => 'text')).toBeNull();
-    // An invalid path VDN is not replaced by the body's: the handler reports it.
-    expect(vdnOfCall('/rest/isales/v1/openapi/campaigns/abc/calllogs', () => ({ vdnId: 3 }))).toBeNull();
   });
 });
 

@@ -6,14 +6,26 @@ const HOP_BY_HOP = new Set([
   'te', 'trailer', 'transfer-encoding', 'upgrade',
 ]);
 
+/**
+ * Headers a `Connection` header cannot take off a forwarded call: the credentials and the host the
+ * signature was verified over, and the description of the body.
+ */
+const ALWAYS_FORWARDED = new Set(['authorization', 'host', 'content-type', 'content-length']);
+
 type HeaderValue = string | string[] | undefined;
 
-/** The end-to-end headers of a message: hop-by-hop ones and those its `Connection` names removed. */
-export function endToEndHeaders(headers: Record<string, HeaderValue>, alsoDrop: readonly string[] = []): Record<string, string | string[]> {
+/**
+ * The end-to-end headers of a message: hop-by-hop ones and those its `Connection` names removed,
+ * except that `Connection` never removes one of `keep`.
+ */
+export function endToEndHeaders(
+  headers: Record<string, HeaderValue>,
+  options: { alsoDrop?: readonly string[]; keep?: ReadonlySet<string> } = {},
+): Record<string, string | string[]> {
   const connection = headers.connection;
   const named = (Array.isArray(connection) ? connection.join(',') : connection ?? '')
-    .split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
-  const drop = new Set([...HOP_BY_HOP, ...named, ...alsoDrop]);
+    .split(',').map((h) => h.trim().toLowerCase()).filter((h) => h && !options.keep?.has(h));
+  const drop = new Set([...HOP_BY_HOP, ...named, ...(options.alsoDrop ?? [])]);
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value !== undefined && !drop.has(name.toLowerCase())) out[name] = value;
@@ -28,7 +40,7 @@ export function endToEndHeaders(headers: Record<string, HeaderValue>, alsoDrop: 
  * `expect` is dropped because the body is already here.
  */
 export function forwardedRequestHeaders(headers: IncomingHttpHeaders, clientIp: string): Record<string, string | string[]> {
-  const out = endToEndHeaders(headers, ['content-length', 'expect']);
+  const out = endToEndHeaders(headers, { alsoDrop: ['content-length', 'expect'], keep: ALWAYS_FORWARDED });
   const previous = headers['x-forwarded-for'];
   out['x-forwarded-for'] = previous ? `${Array.isArray(previous) ? previous.join(', ') : previous}, ${clientIp}` : clientIp;
   return out;

@@ -3,9 +3,7 @@ import { canAccessVdn } from '../../auth/keys.js';
 import type { KeyStore } from '../../auth/key-store.js';
 import { authenticate } from '../../auth/verify.js';
 import { CalllogsError } from '../../contract/codes.js';
-import { vdnOfCall } from '../../record/catalog.js';
-import { bodyValue } from '../request-body.js';
-import { splitUrl } from '../url.js';
+import { callVdn } from '../call-vdn.js';
 
 export interface AuthenticationOptions {
   keys: KeyStore;
@@ -21,13 +19,14 @@ function signableHeaders(request: FastifyRequest): Record<string, string> {
 }
 
 /**
- * A preHandler hook: verifies the C2 signature over the bytes received (401), then the key's VDN
- * scope against the VDN the call names in its path or body (403). A path VDN that is not valid is
- * left to the handler; a call naming no VDN is allowed to any valid key.
+ * A preHandler hook: verifies the C2 signature over the bytes received (401), reads the VDN the
+ * call acts on (400 when it can be read more than one way) and checks it against the key's scope
+ * (403). A call that names no VDN is in the scope of all-VDN keys only: nothing says which
+ * tenant's data it touches.
  */
 export function authenticationHook(options: AuthenticationOptions) {
   return async (request: FastifyRequest): Promise<void> => {
-    const { path, query } = splitUrl(request.url);
+    const { path, query } = request.target;
     const key = await authenticate(
       request.headers.authorization,
       {
@@ -40,9 +39,11 @@ export function authenticationHook(options: AuthenticationOptions) {
       { nowMs: request.receivedAt, skewMs: options.skewMs, findKey: (ak) => options.keys.find(ak) },
     );
     request.apiKey = key;
-    const vdn = vdnOfCall(path, () => bodyValue(request));
-    if (vdn !== null && !canAccessVdn(key, vdn)) {
-      throw new CalllogsError('FORBIDDEN', `vdnId: the access key may not act on VDN ${vdn}`);
+    const vdn = callVdn(request);
+    if (!canAccessVdn(key, vdn)) {
+      throw new CalllogsError('FORBIDDEN', vdn === null
+        ? 'vdnId: the call names no VDN, which only an all-VDN access key may do'
+        : `vdnId: the access key may not act on VDN ${vdn}`);
     }
   };
 }

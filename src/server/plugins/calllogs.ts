@@ -1,11 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CalllogsError, SUCCESS_CODE } from '../../contract/codes.js';
 import { parseJsonBody, requireJsonContentType } from '../../contract/body.js';
-import { parseVdnId, queryWindow, validateQueryBody, validateStatsBody } from '../../contract/query.js';
+import { queryWindow, validateQueryBody, validateStatsBody } from '../../contract/query.js';
 import { STATS_SUCCESS_DESC, statsBucketMs, statsResponseBody, type StatsResponseBody } from '../../contract/stats.js';
 import { toOpenapiLog } from '../../contract/record.js';
 import { QUERY_SUCCESS_DESC, queryResponseBody, type QueryResponseBody } from '../../contract/response.js';
 import { NO_VDN, type LogStore } from '../../store/types.js';
+import { callVdn } from '../call-vdn.js';
 import { sendError } from './errors.js';
 
 export const CALLLOGS_ROUTE = '/rest/isales/v1/openapi/campaigns/:vdnId/calllogs';
@@ -13,6 +14,9 @@ export const CALLLOGS_ROUTE = '/rest/isales/v1/openapi/campaigns/:vdnId/calllogs
 export const STATS_ROUTE = '/rest/isales/v1/openapi/campaigns/:vdnId/calllogs/stats';
 /** Our extension: the same query over calls that named no VDN, for all-VDN keys. */
 export const CALLLOGS_NO_VDN_ROUTE = '/rest/isales/v1/openapi/calllogs';
+
+/** Our interfaces read their VDN from the path only (call-vdn.ts): extra body fields are ignored (contract.md §1). */
+const OWN = { vdnFrom: 'own' } as const;
 
 export interface CalllogsOptions {
   store: LogStore;
@@ -28,6 +32,7 @@ export async function calllogsMethodPlugin(app: FastifyInstance): Promise<void> 
     app.route({
       method: ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
       url,
+      config: OWN,
       handler: (request, reply) => {
         reply.header('allow', 'POST');
         return sendError(request, reply, new CalllogsError('METHOD_NOT_ALLOWED', 'method: the interface accepts POST only'));
@@ -70,12 +75,9 @@ async function answerStats(request: FastifyRequest, vdnId: number, options: Call
 
 /** The vendor's "Querying Interface Invocation Records" interface and our extensions, in the signed scope. */
 export async function calllogsRoutes(app: FastifyInstance, options: CalllogsOptions): Promise<void> {
-  app.post<{ Params: { vdnId: string } }>(CALLLOGS_ROUTE, (request) => answerQuery(request, parseVdnId(request.params.vdnId), options));
-  app.post<{ Params: { vdnId: string } }>(STATS_ROUTE, (request) => answerStats(request, parseVdnId(request.params.vdnId), options));
-  app.post(CALLLOGS_NO_VDN_ROUTE, (request) => {
-    if (request.apiKey?.vdns !== 'all') {
-      throw new CalllogsError('FORBIDDEN', 'vdnId: calls that name no VDN are visible to all-VDN keys only');
-    }
-    return answerQuery(request, NO_VDN, options);
-  });
+  // The scope check has read the VDN (callVdn): the handler answers for that one and no other.
+  app.post(CALLLOGS_ROUTE, { config: OWN }, (request) => answerQuery(request, callVdn(request)!, options));
+  app.post(STATS_ROUTE, { config: OWN }, (request) => answerStats(request, callVdn(request)!, options));
+  // Calls that named no VDN: in the scope of all-VDN keys only (authentication.ts).
+  app.post(CALLLOGS_NO_VDN_ROUTE, { config: OWN }, (request) => answerQuery(request, NO_VDN, options));
 }

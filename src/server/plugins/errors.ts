@@ -1,10 +1,11 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { CalllogsError } from '../../contract/codes.js';
+import { CalllogsError, CODES } from '../../contract/codes.js';
 import { errorBodyOf } from '../../contract/response.js';
+import { discardBody } from '../discard-body.js';
 
 /** Fastify's own errors that are the caller's doing, as contract codes. */
-function fromFastifyError(error: FastifyError, bodyLimit: number): CalllogsError | undefined {
+export function fromFastifyError(error: FastifyError, bodyLimit: number): CalllogsError | undefined {
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new CalllogsError('BODY_TOO_LARGE', `body: must be at most ${bodyLimit} bytes`);
@@ -13,6 +14,7 @@ function fromFastifyError(error: FastifyError, bodyLimit: number): CalllogsError
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new CalllogsError('PARAMETER_ERROR', 'Content-Length: does not match the body');
     case 'FST_ERR_BAD_URL':
+    case 'FST_ERR_MAX_PARAM_LENGTH':
       return new CalllogsError('PARAMETER_ERROR', 'url: is not a valid request path');
     default:
       return undefined;
@@ -25,16 +27,24 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: C
   return reply.code(error.status).send(errorBodyOf(error));
 }
 
+/** An over-limit body is read on, up to this many times the limit, before its 413 is sent. */
+const DISCARD_FACTOR = 8;
+const DISCARD_MS = 5000;
+
 /**
  * Every failure leaves as a contract error body. Anything unexpected is a 500 whose body says only
  * "internal error"; the log keeps the error's type, code and message, never the stack or request.
+ * A 413 waits until the caller has finished sending (within a bound), so that it can be read.
  */
 export const errorsPlugin = fp(async (app: FastifyInstance, opts: { bodyLimit: number }) => {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
+  app.setErrorHandler(async (error: FastifyError, request, reply) => {
     let known = error instanceof CalllogsError ? error : fromFastifyError(error, opts.bodyLimit);
     if (!known) {
       request.log.error({ errType: error.name, errCode: error.code, errMessage: error.message }, 'internal error');
       known = new CalllogsError('INTERNAL', 'internal error');
+    }
+    if (known.code === CODES.BODY_TOO_LARGE.code) {
+      await discardBody(request.raw, { maxBytes: DISCARD_FACTOR * opts.bodyLimit, maxMs: DISCARD_MS });
     }
     return sendError(request, reply, known);
   });

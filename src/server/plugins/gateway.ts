@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { signRequest } from '../../auth/sign-request.js';
-import { RECORDED_PREFIX } from '../../record/catalog.js';
+import { RECORDED_PREFIX } from '../../contract/request-target.js';
 import { MAX_REQUEST_BYTES } from '../../record/request-params.js';
 import { extractResult, RESULT_PREFIX_BYTES } from '../../record/response-result.js';
 import type { UpstreamConfig } from '../config.js';
@@ -10,7 +10,6 @@ import { endToEndHeaders, forwardedRequestHeaders } from '../gateway/headers.js'
 import { teeRequestBody, type TeedBody } from '../gateway/request-tee.js';
 import { upstreamFailure, type Upstream } from '../gateway/upstream.js';
 import type { Metrics } from '../metrics.js';
-import { valueOfBytes } from '../request-body.js';
 import { routeLabel } from './metrics.js';
 
 export interface GatewayOptions {
@@ -24,6 +23,12 @@ const NO_RESULT = { code: '', desc: '' };
 
 function isJson(contentType: string | string[] | undefined): boolean {
   return typeof contentType === 'string' && /\bjson\b/i.test(contentType);
+}
+
+/** The target the upstream receives: the one reading of it that the scope check approved. */
+function forwardedUrl(request: FastifyRequest): string {
+  const { path, query } = request.target;
+  return query ? `${path}?${query}` : path;
 }
 
 function upstreamHeaders(request: FastifyRequest, options: GatewayOptions, body: Buffer | undefined): Record<string, string | string[]> {
@@ -41,7 +46,7 @@ function upstreamHeaders(request: FastifyRequest, options: GatewayOptions, body:
       ak: credentials.ak,
       sk: credentials.sk,
       method: request.method,
-      url: new URL(request.url, options.upstream.origin),
+      url: new URL(forwardedUrl(request), options.upstream.origin),
       headers: contentType ? { 'content-type': contentType } : {},
       body: body ?? '',
       signedHeaders: ['content-type'],
@@ -58,11 +63,15 @@ function streamRequestBodies(scope: FastifyInstance): void {
   scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 }
 
-/** What the record shows of a streamed body: all of it when short, else its first bytes as text (then capped and marked). */
-function recordedBody(teed: TeedBody): unknown {
+/**
+ * What the record keeps of a streamed body: the bytes when they all passed (read like any body,
+ * its VDN included), else the first ones as text (then capped and marked).
+ */
+function keepStreamedBody(request: FastifyRequest, teed: TeedBody): void {
   const { bytes, complete } = teed.prefix();
-  if (bytes.length === 0) return undefined;
-  return complete ? valueOfBytes(bytes) : bytes.toString('utf8');
+  if (bytes.length === 0) request.body = undefined;
+  else if (complete) request.body = bytes;
+  else request.parsedBody = bytes.toString('utf8');
 }
 
 /**
@@ -82,7 +91,7 @@ export async function gatewayRoutes(app: FastifyInstance, options: GatewayOption
     let answer;
     let content;
     try {
-      answer = await upstream.forward({ method: request.method, url: request.url, headers: upstreamHeaders(request, options, buffered), body });
+      answer = await upstream.forward({ method: request.method, url: forwardedUrl(request), headers: upstreamHeaders(request, options, buffered), body });
       metrics.upstreamSeconds.observe({ route }, (performance.now() - started) / 1000);
       content = await readPrefix(answer.body, RESULT_PREFIX_BYTES);
     } catch (error) {
@@ -91,7 +100,7 @@ export async function gatewayRoutes(app: FastifyInstance, options: GatewayOption
       request.log.warn({ route, status: failure.status, errCode: (error as { code?: string }).code }, failure.message);
       throw failure;
     } finally {
-      if (teed) request.parsedBody = recordedBody(teed);
+      if (teed) keepStreamedBody(request, teed);
     }
     request.callResult = isJson(answer.headers['content-type'])
       ? extractResult(content.prefix.toString('utf8')) ?? NO_RESULT

@@ -1,12 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { RECORDED_PREFIX } from '../../record/catalog.js';
 import type { Metrics } from '../metrics.js';
 import { routeMatchOf } from '../route-match.js';
 
 /** A bounded label: the catalog interface's name, else the server route, never the raw path. */
 export function routeLabel(request: FastifyRequest): string {
-  if (request.url.startsWith(RECORDED_PREFIX)) return routeMatchOf(request).route?.name ?? 'unknown';
+  if (request.target.recorded) return routeMatchOf(request).route?.name ?? 'unknown';
   return request.routeOptions.url ?? 'unmatched';
 }
 

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import type { KeyStore } from '../../auth/key-store.js';
 import { CalllogsError } from '../../contract/codes.js';
-import { OPENAPI_PREFIX } from '../../record/catalog.js';
+import { OPENAPI_PREFIX } from '../../contract/request-target.js';
 import type { LogStore } from '../../store/types.js';
 import { authenticationHook } from './authentication.js';
 import { calllogsRoutes } from './calllogs.js';

@@ -2,15 +2,16 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { CalllogsError } from '../../contract/codes.js';
 import type { CallRecord } from '../../contract/record.js';
-import { RECORDED_PREFIX, vdnOfCall } from '../../record/catalog.js';
+import type { RequestTarget } from '../../contract/request-target.js';
 import type { IdGenerator } from '../../record/ids.js';
 import type { Redactor } from '../../record/redact.js';
 import { describeRequest } from '../../record/request-params.js';
 import type { RecordWriter } from '../../record/writer.js';
+import { recordedVdn } from '../call-vdn.js';
 import type { Metrics } from '../metrics.js';
 import { bodyValue } from '../request-body.js';
+import type { CallResult } from '../request-state.js';
 import { routeMatchOf } from '../route-match.js';
-import { splitUrl } from '../url.js';
 import { sendError } from './errors.js';
 
 export interface RecordingOptions {
@@ -22,27 +23,55 @@ export interface RecordingOptions {
   durable: boolean;
 }
 
-export function buildRecord(request: FastifyRequest, reply: FastifyReply, options: Pick<RecordingOptions, 'ids' | 'redact'>): CallRecord {
-  const { path, query } = splitUrl(request.url);
-  const result = request.callResult ?? { code: `0200${reply.statusCode}`, desc: '' };
-  const body = bodyValue(request);
+/** Everything a record is made of, whether Fastify saw the call or only the HTTP parser did. */
+export interface AnsweredCall {
+  receivedAt: number;
+  target: RequestTarget;
+  method: string;
+  pathParams: Record<string, string>;
+  body: unknown;
+  result: CallResult;
+  httpStatus: number;
+  vdnId: number | null;
+  ak: string | null;
+  clientIp: string;
+  durationMs: number;
+}
+
+export function recordOf(call: AnsweredCall, options: Pick<RecordingOptions, 'ids' | 'redact'>): CallRecord {
   return {
-    id: options.ids(request.receivedAt),
-    operTime: request.receivedAt,
-    url: path,
-    request: describeRequest({ pathParams: routeMatchOf(request).params, query, body }, options.redact),
-    resultCode: result.code,
-    resultDesc: result.desc,
-    httpStatus: reply.statusCode,
-    type: request.method,
-    vdnId: vdnOfCall(path, () => body),
-    ak: request.apiKey?.ak ?? null,
-    clientIp: request.ip,
-    durationMs: Math.round(reply.elapsedTime * 1000) / 1000,
+    id: options.ids(call.receivedAt),
+    operTime: call.receivedAt,
+    url: call.target.path,
+    request: describeRequest({ pathParams: call.pathParams, query: call.target.query, body: call.body }, options.redact),
+    resultCode: call.result.code,
+    resultDesc: call.result.desc,
+    httpStatus: call.httpStatus,
+    type: call.method,
+    vdnId: call.vdnId,
+    ak: call.ak,
+    clientIp: call.clientIp,
+    durationMs: call.durationMs,
   };
 }
 
-const isRecorded = (request: FastifyRequest): boolean => request.url.startsWith(RECORDED_PREFIX);
+export function buildRecord(request: FastifyRequest, reply: FastifyReply, options: Pick<RecordingOptions, 'ids' | 'redact'>): CallRecord {
+  return recordOf({
+    receivedAt: request.receivedAt,
+    target: request.target,
+    method: request.method,
+    pathParams: routeMatchOf(request).params,
+    body: bodyValue(request),
+    result: request.callResult ?? { code: `0200${reply.statusCode}`, desc: '' },
+    httpStatus: reply.statusCode,
+    vdnId: recordedVdn(request),
+    ak: request.apiKey?.ak ?? null,
+    clientIp: request.ip,
+    durationMs: Math.round(reply.elapsedTime * 1000) / 1000,
+  }, options);
+}
+
+const isRecorded = (request: FastifyRequest): boolean => request.target.recorded;
 
 /**
  * Records every call under /rest/isales/, whatever its outcome. By default the record is queued once the answer is sent; while the queue is full, new

@@ -1,0 +1,107 @@
+import { bodyText, parseJsonText } from './body.js';
+import { fieldError } from './codes.js';
+import { literalAt, members } from './json-scan.js';
+import { parseVdnId } from './query.js';
+
+/** The `campaigns/{vdnId}` segment of any API version's OpenAPI path. */
+const CAMPAIGNS_SEGMENT = /^\/rest\/isales\/v\d+\/openapi\/campaigns\/([^/]*)/;
+
+/** Field names as lenient JSON and form readers match them: case, `_` and `-` ignored (Fastjson's smart match). */
+export function fieldKey(name: string): string {
+  return name.toLowerCase().replace(/[_-]/g, '');
+}
+
+const VDN_KEY = fieldKey('vdnId');
+
+/**
+ * The VDN of a call to one of our own interfaces: the path's `campaigns/{vdnId}` as the contract
+ * reads it (sign and leading zeros allowed: nothing but us reads it), or none.
+ */
+export function ownCallVdn(path: string): number | null {
+  const segment = CAMPAIGNS_SEGMENT.exec(path)?.[1];
+  return segment === undefined ? null : parseVdnId(segment);
+}
+
+/** What of a forwarded call can name a VDN. */
+export interface ForwardedCall {
+  path: string;
+  /** As received, without `?`. */
+  query: string;
+  contentType: string | undefined;
+  /** The bytes received; undefined when there are none or they are not all here. */
+  body: Uint8Array | undefined;
+}
+
+/**
+ * The VDN of a call forwarded to the upstream, read so that no upstream can read another one:
+ * the path's `campaigns/{vdnId}`, every `vdnId` query parameter, and every `vdnId` member of a JSON
+ * body at any depth or field of a form body (names matched like `fieldKey`). Each must be a plain
+ * decimal integer from 1 to 9999, named once per object or query, and all of them the same VDN.
+ * A JSON body must be UTF-8 without a byte order mark. Throws the Table-6 error of the first rule
+ * broken; none named is `null`.
+ */
+export function forwardedCallVdn(call: ForwardedCall): number | null {
+  const named: number[] = [];
+  const segment = CAMPAIGNS_SEGMENT.exec(call.path)?.[1];
+  if (segment !== undefined) named.push(plainVdn(segment, 'vdnId'));
+  named.push(...parameterVdns(call.query));
+  if (call.body && call.body.length > 0) named.push(...bodyVdns(call.contentType, call.body));
+  const distinct = [...new Set(named)];
+  if (distinct.length > 1) {
+    throw fieldError('WRONG_COMBINATION', 'vdnId', `the call names more than one VDN (${distinct.join(', ')})`);
+  }
+  return distinct[0] ?? null;
+}
+
+/** Canonical decimal: what every integer reader turns into the same number. */
+const PLAIN_INTEGER = /^(0|-?[1-9][0-9]*)$/;
+
+function plainVdn(text: string, field: string): number {
+  if (!PLAIN_INTEGER.test(text)) {
+    throw fieldError('WRONG_TYPE', field, 'must be a plain decimal integer (no sign, leading zeros, fraction or other characters)');
+  }
+  return parseVdnId(text);
+}
+
+function parameterVdns(text: string): number[] {
+  const found: number[] = [];
+  for (const [name, value] of new URLSearchParams(text)) {
+    if (fieldKey(name) === VDN_KEY) found.push(plainVdn(value, 'vdnId'));
+  }
+  if (found.length > 1) throw fieldError('WRONG_COMBINATION', 'vdnId', 'is given more than once');
+  return found;
+}
+
+function mediaType(contentType: string | undefined): string {
+  return (contentType ?? '').split(';', 1)[0]!.trim().toLowerCase();
+}
+
+/**
+ * Would an upstream read these bytes as JSON? Jackson and Fastjson take a body as JSON whatever
+ * its content type and detect UTF-16/32 from a byte order mark or zero bytes, so: a JSON media
+ * type, a byte order mark, a zero byte among the first four, or `{` / `[` first.
+ */
+function readAsJson(contentType: string | undefined, body: Uint8Array): boolean {
+  if (mediaType(contentType).includes('json')) return true;
+  const [b0 = 0, b1 = 0] = body;
+  if ((b0 === 0xef && b1 === 0xbb) || (b0 === 0xfe && b1 === 0xff) || (b0 === 0xff && b1 === 0xfe)) return true;
+  if (body.subarray(0, 4).includes(0)) return true;
+  const first = body.find((b) => b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d);
+  return first === 0x7b || first === 0x5b;
+}
+
+function bodyVdns(contentType: string | undefined, body: Uint8Array): number[] {
+  if (mediaType(contentType) === 'application/x-www-form-urlencoded') return parameterVdns(bodyText(body, 'refuse'));
+  if (!readAsJson(contentType, body)) return [];
+  const text = bodyText(body, 'refuse');
+  parseJsonText(text);
+  const found: number[] = [];
+  const objectsWithOne = new Set<number>();
+  for (const { key, valueStart, object } of members(text)) {
+    if (fieldKey(key) !== VDN_KEY) continue;
+    if (objectsWithOne.has(object)) throw fieldError('WRONG_COMBINATION', 'vdnId', 'is given more than once in one object');
+    objectsWithOne.add(object);
+    found.push(plainVdn(literalAt(text, valueStart), 'vdnId'));
+  }
+  return found;
+}
