@@ -4,6 +4,7 @@ import { readRequestTarget } from '../../src/contract/request-target.js';
 import { DEFAULT_UPSTREAM } from '../../src/server/config.js';
 import { exchange, signRaw } from '../helpers/raw-http.js';
 import { queryBody, startTestServer, type Key, type TestServer } from '../helpers/server.js';
+import { pick, seededRandom, type Rng } from '../helpers/seeded.js';
 import { startLenientUpstream, type Simulator } from '../helpers/simulator.js';
 
 // A bounded, seeded fuzz test (issue #11): thousands of hostile requests written byte for byte.
@@ -13,19 +14,6 @@ import { startLenientUpstream, type Simulator } from '../helpers/simulator.js';
 const REQUESTS = 3000;
 const SEED = 424242;
 const DOCUMENTED = new Set([SUCCESS_CODE, ...Object.values(CODES).map((c) => c.code)]);
-
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Rng = () => number;
-const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)]!;
 
 const METHODS = ['GET', 'POST', 'POST', 'POST', 'PUT', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'PROPFIND', 'TRACE', 'FOO', 'get', 'M-SEARCH'];
 const PATHS = [
@@ -101,7 +89,7 @@ describe('hostile input, fuzzed', () => {
   });
 
   it(`${REQUESTS} seeded hostile requests: no 5xx, contract bodies with documented codes, every call recorded`, async () => {
-    const rng = random(SEED);
+    const rng = seededRandom(SEED);
     const key = await server.keys.create({ vdns: [2], label: 'fuzz' });
     let mustRecord = 0;
     const statuses = new Map<number, number>();

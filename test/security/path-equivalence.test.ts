@@ -5,6 +5,7 @@ import { createTestDatabase, postgresAvailable } from '../helpers/pg.js';
 import { rawCall } from '../helpers/raw-http.js';
 import { makeRecord } from '../helpers/records.js';
 import { queryBody, startTestServer, type Key, type TestServer } from '../helpers/server.js';
+import { pick, seededRandom, type Rng } from '../helpers/seeded.js';
 import { startLenientUpstream, type Simulator } from '../helpers/simulator.js';
 
 // Property (issue #11): every spelling of a call, signed correctly by a key scoped to VDN 2, is
@@ -20,20 +21,6 @@ const STORES = [
 const T0 = Date.UTC(2022, 7, 21);
 const PATH_CASES = 400;
 const BODY_CASES = 250;
-
-/** mulberry32: a small seeded generator, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Rng = () => number;
-const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)]!;
 
 /** `%XX` of every UTF-8 byte of `text`, hex digits upper- or lower-case. */
 function encode(text: string, upper: boolean): string {
@@ -188,7 +175,7 @@ for (const store of STORES) describe.skipIf(store.skip)(`path and body equivalen
   }
 
   it(`${PATH_CASES} spellings of calllogs, stats and gateway paths reach VDN 2 or nothing`, async () => {
-    const rng = random(20261130);
+    const rng = seededRandom(20261130);
     const recordsBefore = await recordCount();
     let accepted = 0;
     for (let i = 0; i < PATH_CASES; i += 1) {
@@ -205,7 +192,7 @@ for (const store of STORES) describe.skipIf(store.skip)(`path and body equivalen
   });
 
   it(`${BODY_CASES} spellings of a body VDN reach VDN 2 or nothing`, async () => {
-    const rng = random(11);
+    const rng = seededRandom(11);
     let accepted = 0;
     for (let i = 0; i < BODY_CASES; i += 1) {
       const { body, contentType } = spellBody(rng);
