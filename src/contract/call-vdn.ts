@@ -37,7 +37,8 @@ export interface ForwardedCall {
  * the path's `campaigns/{vdnId}`, every `vdnId` query parameter, and every `vdnId` member of a JSON
  * body at any depth or field of a form body (names matched like `fieldKey`). Each must be a plain
  * decimal integer from 1 to 9999, named once per object or query, and all of them the same VDN.
- * A JSON body must be UTF-8 without a byte order mark. Throws the Table-6 error of the first rule
+ * A JSON body must be UTF-8 (as its content type says, if it says) without a byte order mark.
+ * Throws the Table-6 error of the first rule
  * broken; none named is `null`.
  */
 export function forwardedCallVdn(call: ForwardedCall): number | null {
@@ -93,6 +94,9 @@ function readAsJson(contentType: string | undefined, body: Uint8Array): boolean 
 function bodyVdns(contentType: string | undefined, body: Uint8Array): number[] {
   if (mediaType(contentType) === 'application/x-www-form-urlencoded') return parameterVdns(bodyText(body, 'refuse'));
   if (!readAsJson(contentType, body)) return [];
+  // Spring decodes a JSON body in the charset its content type names: only UTF-8 reads as we do.
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1];
+  if (charset !== undefined && !/^utf-?8$/i.test(charset)) throw fieldError('CONVERSION_ERROR', 'body', 'must be UTF-8 (charset=utf-8 or none)');
   const text = bodyText(body, 'refuse');
   parseJsonText(text);
   const found: number[] = [];

@@ -77,6 +77,7 @@ describe('the VDN of a call', () => {
   it('a forwarded call takes it from the path, the query and the body, which must agree', () => {
     expect(forwardedCallVdn(call({ path: '/rest/isales/v2/openapi/campaigns/7/1' }))).toBe(7);
     expect(forwardedCallVdn(call(json('{"vdnId":3,"callNos":[]}')))).toBe(3);
+    expect(forwardedCallVdn(call({ ...json('{"vdnId":3}'), contentType: 'application/json; charset="utf-8"' }))).toBe(3);
     expect(forwardedCallVdn(call({ ...json('{"a":{"VDN_ID":4}}'), query: 'vdnid=4' }))).toBe(4);
     expect(forwardedCallVdn(call({ contentType: 'application/x-www-form-urlencoded', body: Buffer.from('vdn-id=5') }))).toBe(5);
     expect(forwardedCallVdn(call(json('{"callNos":["vdnId"],"x":"\\"vdnId\\":3"}')))).toBeNull();
@@ -101,6 +102,8 @@ describe('the VDN of a call', () => {
       [{ contentType: 'text/plain', body: Buffer.from('\ufeff{"vdnId":2}') }, '02000008'],
       [{ contentType: undefined, body: Buffer.from('{"vdnId":2}', 'utf16le') }, '02000008'],
       [{ contentType: 'application/json', body: Buffer.from([0x7b, 0xff, 0x7d]) }, '02000008'],
+      [{ contentType: 'application/json; charset=UTF-16', body: Buffer.from('{"vdnId":2}') }, '02000008'],
+      [{ contentType: 'application/json;charset="IBM037"', body: Buffer.from('{"vdnId":2}') }, '02000008'],
     ];
     for (const [patch, code] of cases) expect([patch, codeOf(() => forwardedCallVdn(call(patch)))]).toEqual([patch, code]);
   });
