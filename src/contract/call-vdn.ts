@@ -65,6 +65,8 @@ function plainVdn(text: string, field: string): number {
 }
 
 function parameterVdns(text: string): number[] {
+  // A name that reads as vdnId has a v, plain or percent-encoded: most queries need no parsing.
+  if (!/[vV%]/.test(text)) return [];
   const found: number[] = [];
   for (const [name, value] of new URLSearchParams(text)) {
     if (fieldKey(name) === VDN_KEY) found.push(plainVdn(value, 'vdnId'));

@@ -25,7 +25,8 @@ export interface RequestTarget {
  * characters (decoding is where `%33` becomes a VDN and `%2e%2e` a dot segment); `;` starts
  * path parameters that Tomcat strips from a segment (`3;x` is read as `3`).
  */
-const PATH_CHARACTER = /[A-Za-z0-9\-._~!$&'()*+,=:@/]/;
+const PLAIN_PATH = /^\/[A-Za-z0-9\-._~!$&'()*+,=:@/]*$/;
+const DOT_SEGMENT = /\/\.\.?(?=\/|$)/;
 
 /** Splits a request target into path and query and decides whether the path has one reading. */
 export function readRequestTarget(target: string): RequestTarget {
@@ -37,28 +38,28 @@ export function readRequestTarget(target: string): RequestTarget {
   return { path, query, recorded, refusal };
 }
 
-function refused(rule: string): CalllogsError {
-  return fieldError('INVALID_CHARACTERS', 'url', rule);
-}
-
 function pathRefusal(path: string): CalllogsError | undefined {
-  if (!path.startsWith('/')) return fieldError('PARAMETER_ERROR', 'url', 'the request target must be a path starting with /');
-  for (const c of path) {
-    if (PATH_CHARACTER.test(c)) continue;
-    if (c === '%') return refused('percent-encoded characters are not accepted in the path');
-    if (c === ';') return refused('";" (path parameters) is not accepted in the path');
-    if (c === '\\') return refused('"\\" is not accepted in the path');
-    if (/[\x21-\x7e]/.test(c)) return refused(`"${c}" is not accepted in the path`);
-    return refused('control, space and non-ASCII characters are not accepted in the path');
-  }
-  const segments = path.split('/').slice(1);
-  if (segments.some((s) => s === '.' || s === '..')) {
+  if (!PLAIN_PATH.test(path)) return characterRefusal(path);
+  if (DOT_SEGMENT.test(path)) {
     return fieldError('PARAMETER_ERROR', 'url', 'dot segments ("." and "..") are not accepted in the path');
   }
   // A trailing slash is an empty last segment: the console's pages end in one, interfaces do not.
-  const inner = path.startsWith(RECORDED_PREFIX) ? segments : segments.slice(0, -1);
-  if (inner.includes('')) return fieldError('PARAMETER_ERROR', 'url', 'empty path segments ("//", a trailing "/") are not accepted');
+  if (path.includes('//') || (path.endsWith('/') && path.startsWith(RECORDED_PREFIX))) {
+    return fieldError('PARAMETER_ERROR', 'url', 'empty path segments ("//", a trailing "/") are not accepted');
+  }
   return undefined;
+}
+
+/** Why a path that is not PLAIN_PATH is refused, naming its first offending character. */
+function characterRefusal(path: string): CalllogsError {
+  if (!path.startsWith('/')) return fieldError('PARAMETER_ERROR', 'url', 'the request target must be a path starting with /');
+  const c = [...path].find((ch) => !PLAIN_PATH.test(`/${ch}`))!;
+  const refused = (rule: string) => fieldError('INVALID_CHARACTERS', 'url', rule);
+  if (c === '%') return refused('percent-encoded characters are not accepted in the path');
+  if (c === ';') return refused('";" (path parameters) is not accepted in the path');
+  if (c === '\\') return refused('"\\" is not accepted in the path');
+  if (/[\x21-\x7e]/.test(c)) return refused(`"${c}" is not accepted in the path`);
+  return refused('control, space and non-ASCII characters are not accepted in the path');
 }
 
 /** Bounded: each pass is linear, and `%2525…` would otherwise make the loop quadratic. */
