@@ -89,13 +89,17 @@ export function parseRecordLine(value: unknown): ImportedRecord {
 function required(v: Record<string, unknown>, name: string, ok: (x: unknown) => boolean, rule: string): unknown {
   const x = v[name];
   if (x === undefined || x === null) throw new Error(`${name}: is required`);
-  if (!ok(x)) throw new Error(`${name}: ${rule}`);
-  return x;
+  return checked(name, x, ok, rule);
 }
 
 function optional(v: Record<string, unknown>, name: string, ok: (x: unknown) => boolean, rule: string): unknown {
   const x = v[name];
-  if (x === undefined || x === null) return undefined;
+  return x === undefined || x === null ? undefined : checked(name, x, ok, rule);
+}
+
+function checked(name: string, x: unknown, ok: (x: unknown) => boolean, rule: string): unknown {
   if (!ok(x)) throw new Error(`${name}: ${rule}`);
+  // PostgreSQL text cannot hold U+0000: a record either store takes, both take.
+  if (typeof x === 'string' && x.includes('\u0000')) throw new Error(`${name}: must not contain NUL characters`);
   return x;
 }

@@ -33,6 +33,12 @@ export function wallSecondsBetween(a: WallTime, b: WallTime): number {
   return a.until(b, { largestUnit: 'second' }).seconds;
 }
 
+const OPER_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{3})\+00:00$/;
+
+function daysInMonth(year: number, month: number): number {
+  return month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
 /** Renders an instant as the contract's `operTime`: UTC, `yyyy-MM-ddTHH:mm:ss.SSS+00:00`. */
 export function formatOperTime(epochMs: number): string {
   return new Date(epochMs).toISOString().replace('Z', '+00:00');
@@ -43,6 +49,15 @@ export function formatOperTime(epochMs: number): string {
  * epoch milliseconds; `undefined` when it is not one.
  */
 export function parseInstant(text: string): number | undefined {
+  // The form operTime is written in (formatOperTime), read without Temporal: an import reads millions.
+  const m = OPER_TIME.exec(text);
+  if (m) {
+    type Fields = [number, number, number, number, number, number, number];
+    const [year, month, day, hour, minute, second, millis] = m.slice(1, 8).map(Number) as Fields;
+    // Date.UTC reads years 0–99 as 1900–1999: those are left to Temporal below.
+    const real = year >= 100 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) && hour <= 23 && minute <= 59 && second <= 59;
+    if (real) return Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  }
   try {
     return Temporal.Instant.from(text).epochMilliseconds;
   } catch {

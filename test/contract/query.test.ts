@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { CalllogsError } from '../../src/contract/codes.js';
 import { parseJsonBody, isJsonContentType } from '../../src/contract/body.js';
 import { parseVdnId, queryWindow, validateQueryBody } from '../../src/contract/query.js';
+import { formatOperTime, parseInstant } from '../../src/contract/time.js';
+import { Temporal } from 'temporal-polyfill';
+import { seededRandom } from '../helpers/seeded.js';
 
 const valid = { offset: 0, limit: 10, beginTime: '2022-08-20 15:55:55', endTime: '2022-08-23 15:55:55', url: '' };
 
@@ -168,5 +171,28 @@ describe('queryWindow', () => {
   });
   it('counts the 7 days on the wall clock, so a window across a DST change may still be 7 days', () => {
     expect(check({ beginTime: '2022-10-27 00:00:00', endTime: '2022-11-03 00:00:00' })).toBe('ok');
+  });
+});
+
+describe('parseInstant', () => {
+  it('reads the operTime form (its fast path) exactly as Temporal reads it, real dates only', () => {
+    const random = seededRandom(15);
+    for (let i = 0; i < 20_000; i += 1) {
+      const ms = Math.floor((random() * 2 - 0.5) * 4e12);
+      const text = formatOperTime(ms);
+      expect([text, parseInstant(text)]).toEqual([text, ms]);
+    }
+    for (let i = 0; i < 5_000; i += 1) {
+      const pad = (n: number, w: number) => String(n).padStart(w, '0');
+      const text = `${pad(Math.floor(random() * 10_000), 4)}-${pad(Math.floor(random() * 14), 2)}-${pad(Math.floor(random() * 33), 2)}T` +
+        `${pad(Math.floor(random() * 26), 2)}:${pad(Math.floor(random() * 61), 2)}:${pad(Math.floor(random() * 61), 2)}.${pad(Math.floor(random() * 1000), 3)}+00:00`;
+      let expected: number | undefined;
+      try {
+        expected = Temporal.Instant.from(text).epochMilliseconds;
+      } catch {
+        expected = undefined;
+      }
+      expect([text, parseInstant(text)]).toEqual([text, expected]);
+    }
   });
 });
