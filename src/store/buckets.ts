@@ -28,29 +28,60 @@ export interface CountDelta {
   failures: number;
 }
 
-/** How `record_counts` changes when these records are added (`sign` 1) or removed (-1). */
-export function countDeltas(
-  records: Iterable<Pick<CallRecord, 'vdnId' | 'operTime' | 'url' | 'httpStatus' | 'resultCode'>>,
-  sign: 1 | -1 = 1,
-): CountDelta[] {
-  const deltas = new Map<string, CountDelta>();
-  const add = (vdn: number, bucket: number, url: string, failed: number) => {
-    const key = `${vdn}\u0000${bucket}\u0000${url}`;
-    const d = deltas.get(key);
-    if (d) {
-      d.n += sign;
-      d.failures += failed;
-    } else deltas.set(key, { vdn, bucket, url, n: sign, failures: failed });
-  };
-  for (const r of records) {
-    const vdn = r.vdnId ?? NO_VDN;
-    const bucket = bucketOf(r.operTime);
-    const failed = isFailure(r) ? sign : 0;
-    add(vdn, bucket, r.url, failed);
-    add(vdn, bucket, TOTAL_URL, failed);
+type Countable = Pick<CallRecord, 'vdnId' | 'operTime' | 'url' | 'httpStatus' | 'resultCode'>;
+
+/**
+ * How `record_counts` changes as records are added (`sign` 1) or removed (-1), summed per VDN,
+ * hour and url: a batch's deltas, or a whole import's (flushed whenever it holds many keys).
+ */
+export class CountAccumulator {
+  /** By hour and VDN (one number: hour × 10,000 + VDN), then by url. */
+  private readonly deltas = new Map<number, Map<string, CountDelta>>();
+  private keys = 0;
+
+  /** Distinct (VDN, hour, url) keys held. */
+  get size(): number {
+    return this.keys;
   }
-  // A fixed order keeps concurrent writers from locking the same rows in opposite orders.
-  return [...deltas.values()].sort((a, b) => a.bucket - b.bucket || a.vdn - b.vdn || (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
+
+  add(records: Iterable<Countable>, sign: 1 | -1 = 1): this {
+    for (const r of records) {
+      const vdn = r.vdnId ?? NO_VDN;
+      const bucket = bucketOf(r.operTime);
+      const failed = isFailure(r) ? sign : 0;
+      const key = (bucket / BUCKET_MS) * 10_000 + vdn;
+      let urls = this.deltas.get(key);
+      if (!urls) this.deltas.set(key, (urls = new Map()));
+      this.count(urls, vdn, bucket, r.url, sign, failed);
+      this.count(urls, vdn, bucket, TOTAL_URL, sign, failed);
+    }
+    return this;
+  }
+
+  /** The deltas, and an empty accumulator. A fixed order keeps concurrent writers from locking the same rows in opposite orders. */
+  take(): CountDelta[] {
+    const out: CountDelta[] = [];
+    for (const urls of this.deltas.values()) out.push(...urls.values());
+    this.deltas.clear();
+    this.keys = 0;
+    return out.sort((a, b) => a.bucket - b.bucket || a.vdn - b.vdn || (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
+  }
+
+  private count(urls: Map<string, CountDelta>, vdn: number, bucket: number, url: string, n: number, failures: number): void {
+    const d = urls.get(url);
+    if (d) {
+      d.n += n;
+      d.failures += failures;
+    } else {
+      urls.set(url, { vdn, bucket, url, n, failures });
+      this.keys += 1;
+    }
+  }
+}
+
+/** How `record_counts` changes when these records are added (`sign` 1) or removed (-1). */
+export function countDeltas(records: Iterable<Countable>, sign: 1 | -1 = 1): CountDelta[] {
+  return new CountAccumulator().add(records, sign).take();
 }
 
 /** A window cut into whole hours `[firstFull, lastFullEnd)` and its two partial-hour edges. */

@@ -29,7 +29,7 @@ const octal = (mode: number): string => `0${mode.toString(8)}`;
 export function ensurePrivateDir(dir: string, warn: Warn): void {
   const mode = modeOf(dir);
   if (mode === undefined) mkdirSync(dir, { recursive: true, mode: DIR_MODE });
-  else if (mode & OPEN_TO_OTHERS) warn(`${dir} is mode ${octal(mode)}: other users can list it; chmod 700 it`);
+  else if (mode & OPEN_TO_OTHERS) warn(`${dir} is mode ${octal(mode)}: other users can list the files in it (the files themselves are 0600)`);
 }
 
 /**

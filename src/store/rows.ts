@@ -47,21 +47,11 @@ export function toRecord(row: RecordRow): CallRecord {
   };
 }
 
-export function toRow(r: CallRecord): RecordRow {
-  return {
-    id: r.id,
-    vdn: r.vdnId ?? NO_VDN,
-    oper_time: r.operTime,
-    url: r.url,
-    request: r.request,
-    result_code: r.resultCode,
-    result_desc: r.resultDesc,
-    http_status: r.httpStatus,
-    type: r.type,
-    ak: r.ak,
-    client_ip: r.clientIp,
-    duration_ms: r.durationMs,
-  };
+/** A record's column values in RECORD_COLUMNS order (positional binding, COPY lines, unnest arrays). */
+export type RowValues = [string, number, number, string, string, string, string, number, string, string | null, string | null, number | null];
+
+export function rowValues(r: CallRecord): RowValues {
+  return [r.id, r.vdnId ?? NO_VDN, r.operTime, r.url, r.request, r.resultCode, r.resultDesc, r.httpStatus, r.type, r.ak, r.clientIp, r.durationMs];
 }
 
 export function toKey(row: KeyRow): StoredKey {

@@ -63,7 +63,10 @@ export interface KeyRepository {
 
 /** A single transaction that loads many records: all of them, or none. */
 export interface ImportSession {
-  /** Throws `ImportRowError` naming the record (by its index in `records`) that cannot be stored. */
+  /**
+   * Adds records in input order. A record that cannot be stored makes `add` or a later call
+   * (a store may write behind) throw `ImportRowError` naming it by its ordinal in the import.
+   */
   add(records: CallRecord[]): Promise<void>;
   commit(): Promise<void>;
   rollback(): Promise<void>;
@@ -106,7 +109,8 @@ export class DuplicateKeyError extends Error {
 
 export class ImportRowError extends Error {
   constructor(
-    readonly index: number,
+    /** 0 for the first record added to the import session, and so on. */
+    readonly ordinal: number,
     message: string,
   ) {
     super(message);

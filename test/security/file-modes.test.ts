@@ -63,7 +63,7 @@ describe('data files are owner-only', () => {
     const more: string[] = [];
     await SqliteStore.open(join(shared, 'x.db'), { warn: (m) => more.push(m) }).close();
     expect(modeOf(shared)).toBe('755');
-    expect(more).toEqual([expect.stringContaining('other users can list it')]);
+    expect(more).toEqual([expect.stringContaining('other users can list the files in it')]);
   });
 
   it('calllogs serve fixes a world-readable store at start and says so in its log', async () => {

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { RECORD_COLUMNS, toRow } from '../../src/store/rows.js';
+import { RECORD_COLUMNS, rowValues } from '../../src/store/rows.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { makeRecord } from '../helpers/records.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -20,8 +20,8 @@ it('0003 backfills the failure counts of a store written before it', async () =>
     makeRecord({ operTime: t + 2, resultCode: '02000001' }), makeRecord({ operTime: t + 3, resultCode: '' }),
     makeRecord({ operTime: t + 3_600_000, httpStatus: 502, resultCode: '' }),
   ];
-  const insert = db.prepare(`INSERT INTO records (${RECORD_COLUMNS.join(', ')}) VALUES (${RECORD_COLUMNS.map((c) => '@' + c).join(', ')})`);
-  for (const r of records) insert.run(toRow(r));
+  const insert = db.prepare(`INSERT INTO records (${RECORD_COLUMNS.join(', ')}) VALUES (${RECORD_COLUMNS.map(() => '?').join(', ')})`);
+  for (const r of records) insert.run(...rowValues(r));
   db.exec(migration('0002_record_counts.sql'));
   db.prepare('INSERT INTO schema_migrations VALUES (1, ?, 0), (2, ?, 0)').run('0001_init.sql', '0002_record_counts.sql');
   db.close();

@@ -4,10 +4,9 @@ import type { CallRecord } from '../../contract/record.js';
 import { BUCKET_MS, DAY_MS, hourSplit, locate, TOTAL_URL, type Seek } from '../buckets.js';
 import { bindSql, FAILURE_SQL, hourCountsSql, keysetScan, SCAN_PAGE, windowConditions, type SqlBuilder } from '../query-plan.js';
 import { statsStatements, summarizeStats, type CountRow } from '../stats-plan.js';
-import { RECORD_COLUMNS, toKey, toRecord, toRow, vdnsColumn, type KeyRow, type RecordRow } from '../rows.js';
+import { RECORD_COLUMNS, rowValues, toKey, toRecord, vdnsColumn, type KeyRow, type RecordRow } from '../rows.js';
 import {
   DuplicateKeyError,
-  ImportRowError,
   type ImportSession,
   type KeyRepository,
   type LogStore,
@@ -18,7 +17,9 @@ import {
   type StoredKey,
   type StoreQuery,
 } from '../types.js';
+import { PostgresImport, type ImportCountsSql } from './import.js';
 import { migrate } from './migrate.js';
+import { attachDayPartition, attachedPartitions, dayOfPartition } from './partitions.js';
 
 /** Days of partitions kept ready beyond today. */
 const DAYS_AHEAD = 2;
@@ -26,21 +27,34 @@ const COLUMN_TYPES = ['text', 'int', 'bigint', 'text', 'text', 'text', 'text', '
 const COLUMNS = RECORD_COLUMNS.join(', ');
 const UNNEST = `SELECT * FROM unnest(${COLUMN_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`;
 
+const ADD_TO_COUNTS = 'ON CONFLICT (bucket, vdn, url) DO UPDATE SET n = record_counts.n + excluded.n, failures = record_counts.failures + excluded.failures';
+
 /**
- * Inserts records and adds the ones actually inserted to record_counts, in one statement (so one
- * transaction), the count rows in a fixed order so concurrent writers never deadlock.
+ * Adds to record_counts the rows `added` yields (vdn, oper_time, url, http_status, result_code),
+ * in one statement, the count rows in a fixed order so concurrent writers never deadlock.
+ * `onConflict` is empty only where no count row can exist yet (hours of days just made).
  */
-function insertCountingSql(onConflict: string): string {
-  return `WITH added AS (INSERT INTO records (${COLUMNS}) ${UNNEST} ${onConflict} RETURNING vdn, oper_time, url, http_status, result_code),
+function addCountsSql(added: string, onConflict = ADD_TO_COUNTS): string {
+  return `WITH added AS (${added}),
     deltas AS (
       SELECT vdn, bucket, coalesce(url, '${TOTAL_URL}') AS url, count(*) AS n, count(*) FILTER (WHERE ${FAILURE_SQL}) AS failures
       FROM (SELECT vdn, (oper_time / ${BUCKET_MS}) * ${BUCKET_MS} AS bucket, url, http_status, result_code FROM added) a
       GROUP BY GROUPING SETS ((vdn, bucket, url), (vdn, bucket)))
     INSERT INTO record_counts (vdn, bucket, url, n, failures) SELECT vdn, bucket, url, n, failures FROM deltas ORDER BY bucket, vdn, url
-    ON CONFLICT (bucket, vdn, url) DO UPDATE SET n = record_counts.n + excluded.n, failures = record_counts.failures + excluded.failures`;
+    ${onConflict}`;
 }
-const INSERT_NEW = insertCountingSql('ON CONFLICT DO NOTHING');
-const IMPORT = insertCountingSql('');
+const COUNTED = 'vdn, oper_time, url, http_status, result_code';
+/** Inserts a batch and counts the records actually inserted (a batch written again changes nothing). */
+const INSERT_NEW = addCountsSql(`INSERT INTO records (${COLUMNS}) ${UNNEST} ON CONFLICT DO NOTHING RETURNING ${COUNTED}`);
+/**
+ * Count what an import's transaction wrote between two receive times ($1, $2) on the days it made
+ * ($3: no count rows there yet, a plain insert) and on the others (import.ts).
+ */
+const WRITTEN_HERE = `SELECT ${COUNTED} FROM records WHERE oper_time BETWEEN $1 AND $2 AND xmin = pg_current_xact_id()::xid`;
+const IMPORTED_COUNTS: ImportCountsSql = {
+  newDays: addCountsSql(`${WRITTEN_HERE} AND oper_time / ${DAY_MS} = ANY($3::bigint[])`, ''),
+  otherDays: addCountsSql(`${WRITTEN_HERE} AND oper_time / ${DAY_MS} <> ALL($3::bigint[])`),
+};
 
 // Epoch milliseconds fit a double exactly: read int8 columns as numbers.
 const types = {
@@ -67,10 +81,6 @@ async function guarded<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-function partitionName(day: number): string {
-  return 'records_p' + new Date(day * DAY_MS).toISOString().slice(0, 10).replace(/-/g, '');
-}
-
 /** Rows of a built statement on `client`. */
 async function rows<T extends pg.QueryResultRow>(client: pg.PoolClient, build: SqlBuilder): Promise<T[]> {
   const { text, values } = bindSql(build, 'postgres');
@@ -79,8 +89,8 @@ async function rows<T extends pg.QueryResultRow>(client: pg.PoolClient, build: S
 
 /** Column arrays for one multi-row insert through unnest. */
 function columnArrays(records: CallRecord[]): unknown[][] {
-  const rows = records.map(toRow);
-  return RECORD_COLUMNS.map((column) => rows.map((row) => row[column]));
+  const rows = records.map(rowValues);
+  return RECORD_COLUMNS.map((_, column) => rows.map((row) => row[column]));
 }
 
 export interface PostgresOptions {
@@ -114,25 +124,30 @@ export class PostgresStore implements LogStore {
     }
   }
 
-  /** Creates the day partitions these times need (outside any transaction: the DDL is short). */
+  /**
+   * Creates the day partitions these times need, in a short transaction of their own before the
+   * write that needs them, so no transaction of ours holds locks while it waits (partitions.ts:
+   * queries and writes go on; an import making partitions of its own is waited for).
+   */
   private async ensurePartitions(times: Iterable<number>): Promise<void> {
     const missing = new Set<number>();
     for (const t of times) {
       const day = Math.floor(t / DAY_MS);
       if (!this.days.has(day)) missing.add(day);
     }
-    for (const day of missing) {
-      try {
-        await this.pool.query(
-          `CREATE TABLE IF NOT EXISTS ${partitionName(day)} PARTITION OF records FOR VALUES FROM (${day * DAY_MS}) TO (${(day + 1) * DAY_MS})`,
-        );
-      } catch (error) {
-        // Another instance created it at the same moment.
-        const code = (error as { code?: string }).code;
-        if (code !== '42P07' && code !== '23505') throw error;
-      }
-      this.days.add(day);
+    if (missing.size === 0) return;
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      for (const day of [...missing].sort((a, b) => a - b)) await attachDayPartition(client, day);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
     }
+    for (const day of missing) this.days.add(day);
   }
 
   insertBatch(records: CallRecord[]): Promise<void> {
@@ -218,36 +233,8 @@ export class PostgresStore implements LogStore {
     );
   }
 
-  async beginImport(): Promise<ImportSession> {
-    const client = await this.pool.connect();
-    await client.query('BEGIN');
-    let done = false;
-    const finish = async (sql: string) => {
-      if (done) return;
-      done = true;
-      try {
-        await client.query(sql);
-      } finally {
-        client.release();
-      }
-    };
-    return {
-      add: async (records) => {
-        if (records.length === 0) return;
-        await this.ensurePartitions(records.map((r) => r.operTime));
-        try {
-          await client.query(IMPORT, columnArrays(records));
-        } catch (error) {
-          const e = error as { code?: string; detail?: string };
-          if (e.code !== '23505') throw translateError(error);
-          const id = /\(oper_time, id\)=\(\d+, (\d+)\)/.exec(e.detail ?? '')?.[1];
-          const index = Math.max(0, records.findIndex((r) => r.id === id));
-          throw new ImportRowError(index, `id: ${records[index]!.id} is already stored`);
-        }
-      },
-      commit: () => finish('COMMIT'),
-      rollback: () => finish('ROLLBACK'),
-    };
+  beginImport(): Promise<ImportSession> {
+    return guarded(() => PostgresImport.begin(this.pool, IMPORTED_COUNTS));
   }
 
   async countRecords(): Promise<number> {
@@ -256,16 +243,10 @@ export class PostgresStore implements LogStore {
 
   /** Detaches (concurrently, so queries and writes go on) and drops every day partition older than the cutoff. */
   async removeBefore(cutoffMs: number): Promise<number> {
-    const { rows } = await this.pool.query<{ name: string }>(
-      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
-       WHERE p.relname = 'records' AND p.relnamespace = to_regnamespace(current_schema())::oid`,
-    );
     let dropped = 0;
-    for (const { name } of rows) {
-      const m = /^records_p(\d{4})(\d{2})(\d{2})$/.exec(name);
-      if (!m) continue;
-      const day = Math.floor(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / DAY_MS);
-      if ((day + 1) * DAY_MS > cutoffMs) continue;
+    for (const name of await attachedPartitions(this.pool)) {
+      const day = dayOfPartition(name);
+      if (day === undefined || (day + 1) * DAY_MS > cutoffMs) continue;
       try {
         await this.pool.query(`ALTER TABLE records DETACH PARTITION ${name} CONCURRENTLY`);
       } catch (error) {

@@ -3,14 +3,13 @@ import { dirname } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { CalllogsError } from '../../contract/codes.js';
 import type { CallRecord } from '../../contract/record.js';
-import { countDeltas, hourSplit, locate, type Seek } from '../buckets.js';
+import { countDeltas, hourSplit, locate, type CountDelta, type Seek } from '../buckets.js';
 import { ensurePrivateDir, ensurePrivateFile, warnOnStderr, type Warn } from '../private-files.js';
 import { bindSql, hourCountsSql, keysetScan, SCAN_PAGE, windowConditions, type SqlBuilder } from '../query-plan.js';
 import { statsStatements, summarizeStats, type CountRow } from '../stats-plan.js';
-import { RECORD_COLUMNS, toKey, toRecord, toRow, vdnsColumn, type KeyRow, type RecordRow } from '../rows.js';
+import { RECORD_COLUMNS, rowValues, toKey, toRecord, vdnsColumn, type KeyRow, type RecordRow, type RowValues } from '../rows.js';
 import {
   DuplicateKeyError,
-  ImportRowError,
   type ImportSession,
   type KeyRepository,
   type LogStore,
@@ -21,13 +20,14 @@ import {
   type StoredKey,
   type StoreQuery,
 } from '../types.js';
+import { SqliteImport } from './import.js';
 import { migrate } from './migrate.js';
 import { WriteThread } from './write-thread.js';
 
 // Errors that mean "the store cannot be used right now", answered 503 rather than 500.
 const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|READONLY|PROTOCOL|NOTADB)/;
 const RETENTION_BATCH = 2000;
-const INSERT = `INSERT INTO records (${RECORD_COLUMNS.join(', ')}) VALUES (${RECORD_COLUMNS.map((c) => '@' + c).join(', ')})`;
+const INSERT = `INSERT INTO records (${RECORD_COLUMNS.join(', ')}) VALUES (${RECORD_COLUMNS.map(() => '?').join(', ')})`;
 
 /** Rethrows "cannot reach the store" failures as 503, so they are not mistaken for bugs. */
 function translateError(error: unknown): unknown {
@@ -60,7 +60,7 @@ export class SqliteStore implements LogStore {
   readonly kind = 'sqlite' as const;
   readonly keys: KeyRepository;
   private readonly db: Database.Database;
-  private readonly insertNew: Database.Statement<RecordRow>;
+  private readonly insertNew: Database.Statement<RowValues>;
   private readonly insertMany: (records: CallRecord[]) => void;
   private readonly addCounts: Database.Statement<[number, number, string, number, number]>;
   private readonly statements = new Map<string, Database.Statement>();
@@ -75,10 +75,10 @@ export class SqliteStore implements LogStore {
       `INSERT INTO record_counts (vdn, bucket, url, n, failures) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (bucket, vdn, url) DO UPDATE SET n = n + excluded.n, failures = failures + excluded.failures`,
     );
-    const insertOrSkip = db.prepare<RecordRow>(`${INSERT} ON CONFLICT (id) DO NOTHING`);
+    const insertOrSkip = db.prepare<RowValues>(`${INSERT} ON CONFLICT (id) DO NOTHING`);
     this.insertMany = db.transaction((records: CallRecord[]) => {
       // Only the records actually added count: a batch written again changes nothing.
-      this.applyCounts(records.filter((r) => insertOrSkip.run(toRow(r)).changes > 0), 1);
+      this.applyCounts(records.filter((r) => insertOrSkip.run(...rowValues(r)).changes > 0), 1);
     });
     this.keys = new SqliteKeys(db);
   }
@@ -101,7 +101,11 @@ export class SqliteStore implements LogStore {
   }
 
   private applyCounts(records: Parameters<typeof countDeltas>[0], sign: 1 | -1): void {
-    for (const d of countDeltas(records, sign)) this.addCounts.run(d.vdn, d.bucket, d.url, d.n, d.failures);
+    this.applyDeltas(countDeltas(records, sign));
+  }
+
+  private applyDeltas(deltas: CountDelta[]): void {
+    for (const d of deltas) this.addCounts.run(d.vdn, d.bucket, d.url, d.n, d.failures);
   }
 
   /** Statements are prepared once per distinct SQL text (a handful of filter shapes). */
@@ -166,26 +170,7 @@ export class SqliteStore implements LogStore {
   }
 
   async beginImport(): Promise<ImportSession> {
-    this.db.exec('BEGIN IMMEDIATE');
-    return {
-      add: async (records) => {
-        records.forEach((r, index) => {
-          try {
-            this.insertNew.run(toRow(r));
-          } catch (error) {
-            const duplicate = error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE';
-            throw new ImportRowError(index, duplicate ? `id: ${r.id} is already stored` : 'record cannot be stored');
-          }
-        });
-        this.applyCounts(records, 1);
-      },
-      commit: async () => {
-        this.db.exec('COMMIT');
-      },
-      rollback: async () => {
-        if (this.db.inTransaction) this.db.exec('ROLLBACK');
-      },
-    };
+    return SqliteImport.begin(this.db, this.insertNew, (deltas) => this.applyDeltas(deltas));
   }
 
   async countRecords(): Promise<number> {
