@@ -1,8 +1,6 @@
 import { isPostgresUrl } from './db-url.js';
 import type { Warn } from './private-files.js';
 import type { LogStore } from './types.js';
-import { PostgresStore } from './postgres/postgres-store.js';
-import { SqliteStore } from './sqlite/sqlite-store.js';
 
 export interface OpenOptions {
   /** PostgreSQL connections in the pool. */
@@ -15,8 +13,13 @@ export interface OpenOptions {
   warn?: Warn;
 }
 
-/** Opens the store a `--db` value names: a `postgres://` URL, else a SQLite file path. */
+/**
+ * Opens the store a `--db` value names: a `postgres://` URL, else a SQLite file path. Only that
+ * store's driver is loaded.
+ */
 export async function openStore(db: string, options: OpenOptions = {}): Promise<LogStore> {
-  return isPostgresUrl(db) ? PostgresStore.open(db, options) : SqliteStore.open(db, { durable: options.durable, writeThread: options.writeThread, warn: options.warn });
+  if (isPostgresUrl(db)) return (await import('./postgres/postgres-store.js')).PostgresStore.open(db, options);
+  const { SqliteStore } = await import('./sqlite/sqlite-store.js');
+  return SqliteStore.open(db, { durable: options.durable, writeThread: options.writeThread, warn: options.warn });
 }
 

@@ -2,7 +2,6 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { isValidTimeZone } from '../../contract/time.js';
 import { loadRedactionRules } from '../../record/redaction-config.js';
 import { DEFAULT_UPSTREAM, defaultConfig, type AuthMode, type ServerConfig, type UpstreamConfig } from '../../server/config.js';
-import { startServer } from '../../server/serve.js';
 import { describeStore } from '../../store/db-url.js';
 import { dbOption, parseDuration, parseHttpUrl, parseInteger, parseSize } from '../options.js';
 
@@ -156,6 +155,8 @@ Examples:
         recording: options.recording,
         redaction,
       };
+      // Loaded here: the server's modules (Fastify and the rest) would slow every other command's start.
+      const { startServer } = await import('../../server/serve.js');
       const server = await startServer(config);
       let notice = `calllogs: listening on ${server.endpoint} (store: ${describeStore(config.db)}, time zone: ${config.timeZone})\n`;
       if (upstream) notice += `calllogs: forwarding to ${upstream.url} (auth: ${upstream.authMode}${config.durable ? ', durable' : ''})\n`;
