@@ -27,6 +27,7 @@ import { parseRecordLine, toRecordLine } from '../dist/contract/record.js';
 import { copyLine } from '../dist/store/postgres/import.js';
 import { PostgresStore } from '../dist/store/postgres/postgres-store.js';
 import { SqliteStore } from '../dist/store/sqlite/sqlite-store.js';
+import { fillStore } from './lib/fill.mjs';
 import { generateRecords } from './lib/generate.mjs';
 
 const { values } = parseArgs({
@@ -81,21 +82,6 @@ async function timed(work) {
 
 const importCli = (db) => timed(async () => void execFileSync(process.execPath, [CLI, 'import', file, '--db', db], { stdio: 'ignore' }));
 
-/** Fills a store with `count` generated records through its import session (setup, not timed). */
-async function fill(store, count) {
-  const session = await store.beginImport();
-  let batch = [];
-  for (const r of generateRecords({ count, endMs: BIG_END, seed: 42 })) {
-    batch.push(r);
-    if (batch.length === 10_000) {
-      await session.add(batch);
-      batch = [];
-    }
-  }
-  await session.add(batch);
-  await session.commit();
-}
-
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const pct = (x) => `${(100 * x).toFixed(1)} %`;
 
@@ -121,7 +107,7 @@ if (run('sqlite')) {
   const bigPath = join(keep, `big-${BIG}.db`);
   if (!existsSync(bigPath)) {
     const store = SqliteStore.open(bigPath);
-    await fill(store, BIG);
+    await fillStore(store, { count: BIG, endMs: BIG_END, seed: 42 });
     await store.close();
   }
   await measure('SQLite', {
@@ -175,7 +161,7 @@ if (run('postgres')) {
     const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [bigName])).rowCount > 0;
     if (!exists || !values.keep) {
       const store = await PostgresStore.open(await create(bigName));
-      await fill(store, BIG);
+      await fillStore(store, { count: BIG, endMs: BIG_END, seed: 42 });
       await store.close();
     }
     await measure('PostgreSQL', {

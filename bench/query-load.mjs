@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { signRequest } from '../dist/auth/sign-request.js';
 import { RecordWriter } from '../dist/record/writer.js';
 import { SqliteStore } from '../dist/store/sqlite/sqlite-store.js';
+import { fillStore } from './lib/fill.mjs';
 import { generateRecords, HOT_VDN } from './lib/generate.mjs';
 
 const { values } = parseArgs({
@@ -33,17 +34,7 @@ console.log(`machine: ${cpus().length} x ${cpus()[0].model}, ${Math.round(totalm
 {
   const store = SqliteStore.open(db);
   const started = performance.now();
-  const session = await store.beginImport();
-  let batch = [];
-  for (const r of generateRecords({ count: N })) {
-    batch.push(r);
-    if (batch.length === 10_000) {
-      await session.add(batch);
-      batch = [];
-    }
-  }
-  await session.add(batch);
-  await session.commit();
+  await fillStore(store, { count: N });
   const seconds = (performance.now() - started) / 1000;
   console.log(`import: ${fmt(N)} records in ${seconds.toFixed(1)} s = ${fmt(N / seconds)} records/s (generation included)`);
   await store.close();

@@ -136,17 +136,9 @@ export class PostgresStore implements LogStore {
       if (!this.days.has(day)) missing.add(day);
     }
     if (missing.size === 0) return;
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await this.transaction(async (client) => {
       for (const day of [...missing].sort((a, b) => a - b)) await attachDayPartition(client, day);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
     for (const day of missing) this.days.add(day);
   }
 
@@ -160,20 +152,23 @@ export class PostgresStore implements LogStore {
 
   /** Runs `work` in one read-only snapshot (a count and its page, or stats, agree). */
   private snapshot<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    return guarded(async () => {
-      const client = await this.pool.connect();
-      try {
-        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-        const result = await work(client);
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
-    });
+    return guarded(() => this.transaction(work, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY'));
+  }
+
+  /** Runs `work` in one transaction on one pooled connection: committed, or rolled back if it throws. */
+  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query(begin);
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   query(q: StoreQuery): Promise<QueryPage> {
@@ -255,18 +250,10 @@ export class PostgresStore implements LogStore {
         await this.pool.query(`ALTER TABLE records DETACH PARTITION ${name} FINALIZE`);
       }
       // Detached, its records are out of every query; its counts go with it, atomically.
-      const client = await this.pool.connect();
-      try {
-        await client.query('BEGIN');
+      await this.transaction(async (client) => {
         await client.query('DELETE FROM record_counts WHERE bucket >= $1 AND bucket < $2', [day * DAY_MS, (day + 1) * DAY_MS]);
         await client.query(`DROP TABLE ${name}`);
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
+      });
       this.days.delete(day);
       dropped += 1;
     }
