@@ -8,3 +8,4 @@ export * from './outcome.js';
 export * from './stats.js';
 export * from './request-target.js';
 export * from './call-vdn.js';
+export * from './filters.js';

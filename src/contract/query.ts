@@ -1,4 +1,5 @@
 import { fieldError } from './codes.js';
+import { readFilters, type RecordFilters } from './filters.js';
 import { parseWallTime, wallSecondsBetween, wallTimeToEpochMs, type WallTime } from './time.js';
 
 export const MAX_OFFSET = 2_147_483_647;
@@ -16,19 +17,20 @@ export type UrlFilter = { kind: 'exact'; value: string } | { kind: 'prefix'; val
 export type Outcome = 'success' | 'failure';
 const OUTCOMES: readonly string[] = ['success', 'failure'];
 
-/** The window and url filter shared by the calllogs query and its stats. */
+/** The window and filters shared by the calllogs query and its stats. */
 export interface WindowQuery {
   vdnId: number;
   url: UrlFilter | undefined;
   beginTime: WallTime;
   endTime: WallTime;
+  outcome: Outcome | undefined;
+  filters: RecordFilters;
 }
 
 /** A calllogs query that passed every rule of contract.md §1. */
 export interface CalllogsQuery extends WindowQuery {
   offset: number;
   limit: number;
-  outcome: Outcome | undefined;
 }
 
 /** Half-open interval of receive times, epoch milliseconds: `fromMs <= operTime < toMs`. */
@@ -55,16 +57,18 @@ export function validateQueryBody(vdnId: number, body: unknown): CalllogsQuery {
   const fields = checkBodyShape(body);
   const offset = readInteger(fields, 'offset', 0, MAX_OFFSET);
   const limit = readInteger(fields, 'limit', 1, MAX_LIMIT);
-  const window = readWindow(vdnId, fields);
-  return { ...window, offset, limit, outcome: readOutcome(fields.outcome) };
+  return { ...readWindow(vdnId, fields), offset, limit };
 }
 
-/** Validates the body of the stats interface (our extension): the query's window rules, no paging. */
+/** Validates the body of the stats interface (our extension): the query's window and filters, no paging. */
 export function validateStatsBody(vdnId: number, body: unknown): WindowQuery {
   return readWindow(vdnId, checkBodyShape(body));
 }
 
-/** `url`, `beginTime`, `endTime` and the rules between them, in contract.md §2's order. */
+/**
+ * `url`, `beginTime`, `endTime` and the rules between them, in contract.md §2's order; then our
+ * extensions, after every contract field (filters.ts).
+ */
 function readWindow(vdnId: number, fields: Record<string, unknown>): WindowQuery {
   const url = readUrlFilter(fields.url);
   const beginTime = readWallTime(fields, 'beginTime');
@@ -74,11 +78,11 @@ function readWindow(vdnId: number, fields: Record<string, unknown>): WindowQuery
   if (span > MAX_WINDOW_SECONDS) {
     throw fieldError('WRONG_COMBINATION', 'endTime', 'must be at most 7 days after beginTime');
   }
-  return { vdnId, url, beginTime, endTime };
+  return { vdnId, url, beginTime, endTime, outcome: readOutcome(fields.outcome), filters: readFilters(fields) };
 }
 
 /** Extensions are checked after every rule of the contract's own fields. */
-function readOutcome(value: unknown): Outcome | undefined {
+export function readOutcome(value: unknown): Outcome | undefined {
   if (isEmpty(value)) return undefined;
   if (typeof value !== 'string') throw fieldError('WRONG_TYPE', 'outcome', 'must be a string');
   if (!OUTCOMES.includes(value)) throw fieldError('WRONG_VALUE', 'outcome', 'must be "success" or "failure"');
@@ -119,7 +123,7 @@ function readInteger(fields: Record<string, unknown>, name: string, min: number,
   return value;
 }
 
-function readUrlFilter(value: unknown): UrlFilter | undefined {
+export function readUrlFilter(value: unknown): UrlFilter | undefined {
   if (isEmpty(value)) return undefined;
   if (typeof value !== 'string') throw fieldError('WRONG_TYPE', 'url', 'must be a string');
   if (value.length > MAX_URL_LENGTH && [...value].length > MAX_URL_LENGTH) {

@@ -1,4 +1,5 @@
-import type { UrlFilter } from '../contract/query.js';
+import { foldAscii, hasFacetFilter, hasRecordFilter, type RecordFilters } from '../contract/filters.js';
+import type { Outcome, UrlFilter } from '../contract/query.js';
 import { SUCCESS_RESULT_CODES } from '../contract/outcome.js';
 import type { CallRecord } from '../contract/record.js';
 import { BUCKET_MS, TOTAL_URL } from './buckets.js';
@@ -6,19 +7,22 @@ import type { ScanFilter, StoreQuery } from './types.js';
 import { urlRange } from './url-filter.js';
 import { NO_VDN } from './types.js';
 
-/** Registers a parameter value and returns its placeholder in the SQL text. */
-export type Param = (value: unknown) => string;
+export type Dialect = 'sqlite' | 'postgres';
+
+/** Registers a parameter value and returns its placeholder in the SQL text; knows the SQL dialect. */
+export type Param = ((value: unknown) => string) & { readonly dialect: Dialect };
 
 /** SQL text built while registering its parameters in the order they appear. */
 export type SqlBuilder = (param: Param) => string;
 
 /** The text and parameters of a statement, in a store's placeholder style (`?`, or `$1`, `$2`, …). */
-export function bindSql(build: SqlBuilder, style: 'sqlite' | 'postgres'): { text: string; values: unknown[] } {
+export function bindSql(build: SqlBuilder, dialect: Dialect): { text: string; values: unknown[] } {
   const values: unknown[] = [];
-  const text = build((value) => {
+  const param = (value: unknown): string => {
     values.push(value);
-    return style === 'sqlite' ? '?' : `$${values.length}`;
-  });
+    return dialect === 'sqlite' ? '?' : `$${values.length}`;
+  };
+  const text = build(Object.assign(param, { dialect }));
   return { text, values };
 }
 
@@ -32,14 +36,59 @@ export const FAILURE_SQL = `(http_status >= 400 OR result_code NOT IN (${SUCCESS
 export function windowConditions(q: Omit<StoreQuery, 'offset' | 'limit'>, param: Param): string {
   const where = [`vdn = ${param(q.vdnId)}`, `oper_time >= ${param(q.fromMs)}`, `oper_time < ${param(q.toMs)}`];
   if (q.url) where.push(urlCondition(q.url, param, 'url'));
-  if (q.outcome) where.push(q.outcome === 'failure' ? FAILURE_SQL : `NOT ${FAILURE_SQL}`);
-  return where.join(' AND ');
+  if (q.outcome) where.push(outcomeCondition(q.outcome));
+  return [...where, ...filterConditions(q.filters, param)].join(' AND ');
+}
+
+function outcomeCondition(outcome: Outcome): string {
+  return outcome === 'failure' ? FAILURE_SQL : `NOT ${FAILURE_SQL}`;
+}
+
+/**
+ * The record filters as conditions on the columns of `records` (or, for the facet filters, of
+ * `record_facets`, whose columns have the same names: `ak` there is '' for none, which no filter
+ * value is).
+ */
+function filterConditions(f: RecordFilters | undefined, param: Param): string[] {
+  if (!f) return [];
+  const where: string[] = [];
+  const anyOf = (column: string, values: readonly unknown[]) => `${column} IN (${values.map(param).join(', ')})`;
+  if (f.ak) where.push(anyOf('ak', f.ak));
+  if (f.resultCode) where.push(anyOf('result_code', f.resultCode));
+  if (f.httpStatus) where.push(anyOf('http_status', f.httpStatus));
+  if (f.type) where.push(anyOf('type', f.type));
+  if (f.clientIp !== undefined) where.push(`client_ip = ${param(f.clientIp)}`);
+  if (f.minDurationMs !== undefined) where.push(`duration_ms >= ${param(f.minDurationMs)}`);
+  if (f.text !== undefined) where.push(`(${textMatch('request', f.text, param)} OR ${textMatch('result_desc', f.text, param)})`);
+  return where;
+}
+
+const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+
+/**
+ * `text` inside `column`, A–Z matching a–z and every other character itself (the same on both
+ * stores: SQLite's LIKE folds ASCII only, PostgreSQL's folding depends on the locale).
+ */
+function textMatch(column: string, text: string, param: Param): string {
+  const pattern = param(`%${foldAscii(text).replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  return param.dialect === 'sqlite'
+    ? `${column} LIKE ${pattern} ESCAPE '\\'`
+    : `translate(${column}, '${UPPER}', '${UPPER.toLowerCase()}') LIKE ${pattern} ESCAPE '\\'`;
 }
 
 function urlCondition(url: UrlFilter, param: Param, column: string): string {
   const range = urlRange(url);
   if (range.exact !== undefined) return `${column} = ${param(range.exact)}`;
   return range.to === undefined ? `${column} >= ${param(range.from)}` : `${column} >= ${param(range.from)} AND ${column} < ${param(range.to)}`;
+}
+
+/**
+ * Whether a query's whole hours are counted from the count structures (record_counts, or
+ * record_facets under facet filters); filters on a call's address, duration or text are not kept
+ * per hour: such a window is counted from the records.
+ */
+export function countedByHour(q: Pick<StoreQuery, 'filters'>): boolean {
+  return !(q.filters && hasRecordFilter(q.filters));
 }
 
 // SQLite keeps a CROSS JOIN's order, so each hour probes the (bucket, vdn, url) key; left to itself
@@ -57,7 +106,8 @@ function hoursCte(fromBucket: number, toBucket: number, param: Param): string {
  * from `record_counts` (no url filter, or the prefix `""`: the total rows): one index probe per
  * hour, the table being keyed hour first. Works on both stores.
  */
-export function hourCountsSql(q: Pick<StoreQuery, 'vdnId' | 'url' | 'outcome'>, fromBucket: number, toBucket: number, param: Param): string {
+export function hourCountsSql(q: Pick<StoreQuery, 'vdnId' | 'url' | 'outcome' | 'filters'>, fromBucket: number, toBucket: number, param: Param): string {
+  if (q.filters && hasFacetFilter(q.filters)) return hourFacetCountsSql(q, fromBucket, toBucket, param);
   // Parameters are registered in the order they appear: SQLite's placeholders are positional.
   const hours = hoursCte(fromBucket, toBucket, param);
   const vdn = `c.vdn = ${param(q.vdnId)}`;
@@ -68,10 +118,34 @@ export function hourCountsSql(q: Pick<StoreQuery, 'vdnId' | 'url' | 'outcome'>, 
 }
 
 /**
- * Calls and failures per whole hour and url (`bucket`, `url`, `n`, `failures`) of a VDN between
- * two hours, from `record_counts`: one index probe per hour.
+ * The same from `record_facets`, when the query filters on access key, result code, status or
+ * method: a sum over the hour's facet rows (one index range per hour).
  */
-export function hourUrlCountsSql(q: Pick<StoreQuery, 'vdnId' | 'url'>, fromBucket: number, toBucket: number, param: Param): string {
+function hourFacetCountsSql(q: Pick<StoreQuery, 'vdnId' | 'url' | 'outcome' | 'filters'>, fromBucket: number, toBucket: number, param: Param): string {
+  return `${hoursCte(fromBucket, toBucket, param)} SELECT h.bucket AS bucket, sum(f.n) AS n
+          FROM hours h CROSS JOIN record_facets f WHERE f.bucket = h.bucket AND ${facetConditions(q, param)}
+          GROUP BY h.bucket ORDER BY h.bucket DESC`;
+}
+
+/** A query's VDN, url, outcome and facet filters on `record_facets f`. */
+function facetConditions(q: Pick<StoreQuery, 'vdnId' | 'url' | 'outcome' | 'filters'>, param: Param): string {
+  const where = [`f.vdn = ${param(q.vdnId)}`];
+  if (q.url) where.push(urlCondition(q.url, param, 'f.url'));
+  if (q.outcome) where.push(outcomeCondition(q.outcome));
+  return [...where, ...filterConditions(q.filters, param)].join(' AND ');
+}
+
+/**
+ * Calls and failures per whole hour and url (`bucket`, `url`, `n`, `failures`) of a VDN between
+ * two hours, from `record_counts` (or `record_facets` under facet filters): one index probe per hour.
+ */
+export function hourUrlCountsSql(q: Pick<StoreQuery, 'vdnId' | 'url' | 'outcome' | 'filters'>, fromBucket: number, toBucket: number, param: Param): string {
+  if (q.outcome || (q.filters && hasFacetFilter(q.filters))) {
+    return `${hoursCte(fromBucket, toBucket, param)} SELECT f.bucket AS bucket, f.url AS url, sum(f.n) AS n,
+              sum(CASE WHEN ${FAILURE_SQL} THEN f.n ELSE 0 END) AS failures
+            FROM hours h CROSS JOIN record_facets f WHERE f.bucket = h.bucket AND ${facetConditions(q, param)}
+            GROUP BY f.bucket, f.url`;
+  }
   // In text order: SQLite's placeholders are positional.
   const hours = hoursCte(fromBucket, toBucket, param);
   const vdn = `c.vdn = ${param(q.vdnId)}`;
@@ -82,7 +156,7 @@ export function hourUrlCountsSql(q: Pick<StoreQuery, 'vdnId' | 'url'>, fromBucke
 }
 
 /** The same counts read from the records themselves, in buckets of `bucketMs` (for partial hours and short windows). */
-export function directUrlCountsSql(q: Omit<StoreQuery, 'offset' | 'limit' | 'outcome'>, bucketMs: number, param: Param): string {
+export function directUrlCountsSql(q: Omit<StoreQuery, 'offset' | 'limit'>, bucketMs: number, param: Param): string {
   return `SELECT (oper_time / ${bucketMs}) * ${bucketMs} AS bucket, url, count(*) AS n,
             sum(CASE WHEN ${FAILURE_SQL} THEN 1 ELSE 0 END) AS failures
           FROM records WHERE ${windowConditions(q, param)} GROUP BY 1, 2`;
@@ -97,6 +171,13 @@ export interface ScanCursor {
   afterId: string;
   fromMs: number;
   toMs: number;
+}
+
+/** One keyset page of a scan: the VDN's records after the cursor that the filter selects, oldest first. */
+export function scanPageSql(c: ScanCursor, f: ScanFilter, param: Param): string {
+  const window = windowConditions({ vdnId: c.vdn, fromMs: c.fromMs, toMs: c.toMs, url: f.url, outcome: f.outcome, filters: f.filters }, param);
+  return `SELECT * FROM records WHERE ${window} AND (oper_time, id) > (${param(c.afterTime)}, ${param(c.afterId)})
+          ORDER BY oper_time, id LIMIT ${SCAN_PAGE}`;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { CallCounts } from '../contract/stats.js';
 import { BUCKET_MS, hourSplit } from './buckets.js';
-import { directUrlCountsSql, hourUrlCountsSql, type SqlBuilder } from './query-plan.js';
+import { countedByHour, directUrlCountsSql, hourUrlCountsSql, type SqlBuilder } from './query-plan.js';
 import type { StatsQuery, StoreStats } from './types.js';
 
 /**
@@ -9,7 +9,7 @@ import type { StatsQuery, StoreStats } from './types.js';
  * when its buckets are shorter than an hour — counted from the records' index.
  */
 export function statsStatements(q: StatsQuery): SqlBuilder[] {
-  const split = q.bucketMs >= BUCKET_MS ? hourSplit(q.fromMs, q.toMs) : undefined;
+  const split = q.bucketMs >= BUCKET_MS && countedByHour(q) ? hourSplit(q.fromMs, q.toMs) : undefined;
   if (!split) return [(p) => directUrlCountsSql(q, q.bucketMs, p)];
   const edges = [{ fromMs: q.fromMs, toMs: split.firstFull }, { fromMs: split.lastFullEnd, toMs: q.toMs }].filter((e) => e.fromMs < e.toMs);
   return [

@@ -1,4 +1,5 @@
 import type { CallRecord } from '../contract/record.js';
+import type { RecordFilters } from '../contract/filters.js';
 import type { Outcome, TimeWindow, UrlFilter } from '../contract/query.js';
 import type { CallCounts } from '../contract/stats.js';
 
@@ -13,6 +14,7 @@ export interface StoreQuery extends TimeWindow {
   url: UrlFilter | undefined;
   /** Only calls with this outcome; all when undefined. */
   outcome?: Outcome;
+  filters?: RecordFilters;
   offset: number;
   limit: number;
 }
@@ -22,6 +24,8 @@ export interface StoreQuery extends TimeWindow {
 export interface StatsQuery extends TimeWindow {
   vdnId: number;
   url: UrlFilter | undefined;
+  outcome?: Outcome;
+  filters?: RecordFilters;
   /** A minute, five minutes or an hour (whole-hour buckets come from the count structures). */
   bucketMs: number;
 }
@@ -37,6 +41,9 @@ export interface ScanFilter {
   vdnId?: number | null;
   fromMs?: number;
   toMs?: number;
+  url?: UrlFilter;
+  outcome?: Outcome;
+  filters?: RecordFilters;
 }
 
 /** An access key as stored: `sk` is sealed when the store was written with a master key. */

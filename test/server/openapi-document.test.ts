@@ -74,4 +74,26 @@ describe('the OpenAPI document', () => {
   it('its request example is a valid request', () => {
     expect(ajv.validate({ $ref: 'openapi#/components/schemas/QueryRequest' }, operation.requestBody.content['application/json'].example)).toBe(true);
   });
+
+  it('documents the filter fields as the server reads them: what one accepts, the other does', async () => {
+    const accepted = [
+      { ak: 'ak-1', resultCode: ['0200000', '02000007'], httpStatus: [200, 502], type: 'GET', clientIp: '::1', minDurationMs: 2.5, text: 'abc' },
+      { ak: [], resultCode: null, httpStatus: 404, type: ['PUT', 'DELETE'], clientIp: null, minDurationMs: 0, text: null },
+    ];
+    const refused = [{ ak: Array.from({ length: 21 }, (_, i) => `a${i}`) }, { httpStatus: 99 }, { type: 'get' }, { text: 'ab' }, { minDurationMs: -1 }, { resultCode: [''] }];
+    // This server limits requests per second; the test before used up the second.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    for (const [schema, path] of [['QueryRequest', calllogsPath(2)], ['StatsRequest', `${calllogsPath(2)}/stats`]] as const) {
+      for (const filters of accepted) {
+        const body = schema === 'QueryRequest' ? queryBody(filters) : { beginTime: '2022-08-20 00:00:00', endTime: '2022-08-21 00:00:00', ...filters };
+        expect([schema, filters, ajv.validate({ $ref: `openapi#/components/schemas/${schema}` }, body)]).toEqual([schema, filters, true]);
+        expect((await call(server.endpoint, path, { key: server.key, body })).status).toBe(200);
+      }
+      for (const filters of refused) {
+        const body = schema === 'QueryRequest' ? queryBody(filters) : { beginTime: '2022-08-20 00:00:00', endTime: '2022-08-21 00:00:00', ...filters };
+        expect([schema, filters, ajv.validate({ $ref: `openapi#/components/schemas/${schema}` }, body)]).toEqual([schema, filters, false]);
+        expect((await call(server.endpoint, path, { key: server.key, body })).status).toBe(400);
+      }
+    }
+  });
 });

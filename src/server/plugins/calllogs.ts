@@ -56,6 +56,7 @@ async function answerQuery(request: FastifyRequest, vdnId: number, options: Call
     ...queryWindow(query, options.timeZone),
     url: query.url,
     outcome: query.outcome,
+    filters: query.filters,
     offset: query.offset,
     limit: query.limit,
   });
@@ -68,7 +69,7 @@ async function answerStats(request: FastifyRequest, vdnId: number, options: Call
   const query = validateStatsBody(vdnId, jsonBody(request));
   const window = queryWindow(query, options.timeZone);
   const bucketMs = statsBucketMs(window);
-  const stats = await options.store.stats({ vdnId, ...window, url: query.url, bucketMs });
+  const stats = await options.store.stats({ vdnId, ...window, url: query.url, outcome: query.outcome, filters: query.filters, bucketMs });
   request.callResult = { code: SUCCESS_CODE, desc: STATS_SUCCESS_DESC };
   return statsResponseBody(bucketMs, stats.buckets, stats.urls);
 }

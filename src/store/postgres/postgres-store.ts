@@ -2,7 +2,8 @@ import pg from 'pg';
 import { CalllogsError } from '../../contract/codes.js';
 import type { CallRecord } from '../../contract/record.js';
 import { BUCKET_MS, DAY_MS, hourSplit, locate, TOTAL_URL, type Seek } from '../buckets.js';
-import { bindSql, FAILURE_SQL, hourCountsSql, keysetScan, SCAN_PAGE, windowConditions, type SqlBuilder } from '../query-plan.js';
+import { addFacetsSql } from '../facets.js';
+import { bindSql, countedByHour, FAILURE_SQL, hourCountsSql, keysetScan, scanPageSql, windowConditions, type SqlBuilder } from '../query-plan.js';
 import { statsStatements, summarizeStats, type CountRow } from '../stats-plan.js';
 import { RECORD_COLUMNS, rowValues, toKey, toRecord, vdnsColumn, type KeyRow, type RecordRow } from '../rows.js';
 import {
@@ -30,12 +31,13 @@ const UNNEST = `SELECT * FROM unnest(${COLUMN_TYPES.map((t, i) => `$${i + 1}::${
 const ADD_TO_COUNTS = 'ON CONFLICT (bucket, vdn, url) DO UPDATE SET n = record_counts.n + excluded.n, failures = record_counts.failures + excluded.failures';
 
 /**
- * Adds to record_counts the rows `added` yields (vdn, oper_time, url, http_status, result_code),
- * in one statement, the count rows in a fixed order so concurrent writers never deadlock.
- * `onConflict` is empty only where no count row can exist yet (hours of days just made).
+ * Adds to record_counts and record_facets the rows `added` yields (COUNTED), in one statement, the
+ * count rows in a fixed order so concurrent writers never deadlock. `onConflict` is empty only where
+ * no count row can exist yet (hours of days just made).
  */
 function addCountsSql(added: string, onConflict = ADD_TO_COUNTS): string {
   return `WITH added AS (${added}),
+    facets AS (${addFacetsSql('added', 1, onConflict !== '')}),
     deltas AS (
       SELECT vdn, bucket, coalesce(url, '${TOTAL_URL}') AS url, count(*) AS n, count(*) FILTER (WHERE ${FAILURE_SQL}) AS failures
       FROM (SELECT vdn, (oper_time / ${BUCKET_MS}) * ${BUCKET_MS} AS bucket, url, http_status, result_code FROM added) a
@@ -43,7 +45,7 @@ function addCountsSql(added: string, onConflict = ADD_TO_COUNTS): string {
     INSERT INTO record_counts (vdn, bucket, url, n, failures) SELECT vdn, bucket, url, n, failures FROM deltas ORDER BY bucket, vdn, url
     ${onConflict}`;
 }
-const COUNTED = 'vdn, oper_time, url, http_status, result_code';
+const COUNTED = 'vdn, oper_time, url, http_status, result_code, ak, type';
 /** Inserts a batch and counts the records actually inserted (a batch written again changes nothing). */
 const INSERT_NEW = addCountsSql(`INSERT INTO records (${COLUMNS}) ${UNNEST} ON CONFLICT DO NOTHING RETURNING ${COUNTED}`);
 /**
@@ -175,7 +177,7 @@ export class PostgresStore implements LogStore {
     return this.snapshot(async (client) => {
       const countRange = async (fromMs: number, toMs: number): Promise<number> =>
         Number((await rows<{ n: string }>(client, (p) => `SELECT count(*) AS n FROM records WHERE ${windowConditions({ ...q, fromMs, toMs }, p)}`))[0]!.n);
-      const split = hourSplit(q.fromMs, q.toMs);
+      const split = countedByHour(q) ? hourSplit(q.fromMs, q.toMs) : undefined;
       const seek: Seek = split
         ? locate(q.offset, q.toMs, split, {
           newestEdge: await countRange(split.lastFullEnd, q.toMs),
@@ -219,12 +221,10 @@ export class PostgresStore implements LogStore {
         );
         return rows.map((r) => r.vdn);
       },
-      async (c) =>
-        (await this.pool.query<RecordRow>(
-          `SELECT * FROM records WHERE vdn = $1 AND (oper_time, id) > ($2, $3) AND oper_time >= $4 AND oper_time < $5
-           ORDER BY oper_time, id LIMIT ${SCAN_PAGE}`,
-          [c.vdn, c.afterTime, c.afterId, c.fromMs, c.toMs],
-        )).rows.map(toRecord),
+      async (c) => {
+        const { text, values } = bindSql((p) => scanPageSql(c, filter, p), 'postgres');
+        return (await this.pool.query<RecordRow>(text, values)).rows.map(toRecord);
+      },
     );
   }
 
@@ -251,7 +251,9 @@ export class PostgresStore implements LogStore {
       }
       // Detached, its records are out of every query; its counts go with it, atomically.
       await this.transaction(async (client) => {
-        await client.query('DELETE FROM record_counts WHERE bucket >= $1 AND bucket < $2', [day * DAY_MS, (day + 1) * DAY_MS]);
+        for (const table of ['record_counts', 'record_facets']) {
+          await client.query(`DELETE FROM ${table} WHERE bucket >= $1 AND bucket < $2`, [day * DAY_MS, (day + 1) * DAY_MS]);
+        }
         await client.query(`DROP TABLE ${name}`);
       });
       this.days.delete(day);

@@ -24,13 +24,20 @@ export class SqliteImport implements ImportSession {
     private readonly db: Database.Database,
     private readonly insert: Database.Statement<RowValues>,
     private readonly applyDeltas: (deltas: CountDelta[]) => void,
+    /** Adds the facets of the rows after a rowid (the import's: facets.ts), in one statement. */
+    private readonly addFacetsAfter: (rowid: number) => void,
     private readonly cacheSize: number,
     private readonly deferredIndexes: string[],
     /** Rows stored before the import have rowids up to this one; the import's come after. */
     private readonly lastRowidBefore: number,
   ) {}
 
-  static begin(db: Database.Database, insert: Database.Statement<RowValues>, applyDeltas: (deltas: CountDelta[]) => void): SqliteImport {
+  static begin(
+    db: Database.Database,
+    insert: Database.Statement<RowValues>,
+    applyDeltas: (deltas: CountDelta[]) => void,
+    addFacetsAfter: (rowid: number) => void,
+  ): SqliteImport {
     db.exec('BEGIN IMMEDIATE');
     const cacheSize = db.pragma('cache_size', { simple: true }) as number;
     db.pragma(`cache_size = -${IMPORT_CACHE_KIB}`);
@@ -41,7 +48,7 @@ export class SqliteImport implements ImportSession {
       : [];
     for (const { name } of indexes) db.exec(`DROP INDEX ${name}`);
     const lastRowid = (db.prepare('SELECT coalesce(max(rowid), 0) FROM records').pluck().get() as number);
-    return new SqliteImport(db, insert, applyDeltas, cacheSize, indexes.map((i) => i.sql), lastRowid);
+    return new SqliteImport(db, insert, applyDeltas, addFacetsAfter, cacheSize, indexes.map((i) => i.sql), lastRowid);
   }
 
   async add(records: CallRecord[]): Promise<void> {
@@ -60,6 +67,7 @@ export class SqliteImport implements ImportSession {
 
   async commit(): Promise<void> {
     this.applyDeltas(this.counts.take());
+    this.addFacetsAfter(this.lastRowidBefore);
     for (const sql of this.deferredIndexes) this.db.exec(sql);
     this.db.exec('COMMIT');
     this.restoreCache();

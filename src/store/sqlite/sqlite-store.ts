@@ -4,8 +4,9 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { CalllogsError } from '../../contract/codes.js';
 import type { CallRecord } from '../../contract/record.js';
 import { countDeltas, hourSplit, locate, type CountDelta, type Seek } from '../buckets.js';
+import { addFacetsSql } from '../facets.js';
 import { ensurePrivateDir, ensurePrivateFile, warnOnStderr, type Warn } from '../private-files.js';
-import { bindSql, hourCountsSql, keysetScan, SCAN_PAGE, windowConditions, type SqlBuilder } from '../query-plan.js';
+import { bindSql, countedByHour, hourCountsSql, keysetScan, scanPageSql, windowConditions, type SqlBuilder } from '../query-plan.js';
 import { statsStatements, summarizeStats, type CountRow } from '../stats-plan.js';
 import { RECORD_COLUMNS, rowValues, toKey, toRecord, vdnsColumn, type KeyRow, type RecordRow, type RowValues } from '../rows.js';
 import {
@@ -63,6 +64,9 @@ export class SqliteStore implements LogStore {
   private readonly insertNew: Database.Statement<RowValues>;
   private readonly insertMany: (records: CallRecord[]) => void;
   private readonly addCounts: Database.Statement<[number, number, string, number, number]>;
+  /** Rowids only grow (one writer at a time): the rows after this one are the ones a write added. */
+  private readonly lastRowid: Database.Statement<[], number>;
+  private readonly addFacetsAfter: Database.Statement<[number]>;
   private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(
@@ -76,9 +80,13 @@ export class SqliteStore implements LogStore {
        ON CONFLICT (bucket, vdn, url) DO UPDATE SET n = n + excluded.n, failures = failures + excluded.failures`,
     );
     const insertOrSkip = db.prepare<RowValues>(`${INSERT} ON CONFLICT (id) DO NOTHING`);
+    this.lastRowid = db.prepare<[], number>('SELECT coalesce(max(rowid), 0) FROM records').pluck();
+    this.addFacetsAfter = db.prepare(addFacetsSql('records WHERE rowid > ?'));
     this.insertMany = db.transaction((records: CallRecord[]) => {
+      const before = this.lastRowid.get()!;
       // Only the records actually added count: a batch written again changes nothing.
       this.applyCounts(records.filter((r) => insertOrSkip.run(...rowValues(r)).changes > 0), 1);
+      this.addFacetsAfter.run(before);
     });
     this.keys = new SqliteKeys(db);
   }
@@ -133,7 +141,7 @@ export class SqliteStore implements LogStore {
     const countRange = (fromMs: number, toMs: number): number =>
       this.all<{ n: number }>((p) => `SELECT count(*) AS n FROM records WHERE ${windowConditions({ ...q, fromMs, toMs }, p)}`)[0]!.n;
     const read = this.db.transaction((): QueryPage => {
-      const split = hourSplit(q.fromMs, q.toMs);
+      const split = countedByHour(q) ? hourSplit(q.fromMs, q.toMs) : undefined;
       const seek: Seek = split
         ? locate(q.offset, q.toMs, split, {
           newestEdge: countRange(split.lastFullEnd, q.toMs),
@@ -158,19 +166,15 @@ export class SqliteStore implements LogStore {
   }
 
   scan(filter: ScanFilter): AsyncIterable<CallRecord> {
-    const page = this.db.prepare(
-      `SELECT * FROM records WHERE vdn = ? AND (oper_time, id) > (?, ?) AND oper_time >= ? AND oper_time < ?
-       ORDER BY oper_time, id LIMIT ${SCAN_PAGE}`,
-    );
     return keysetScan(
       filter,
       async () => this.db.prepare('SELECT DISTINCT vdn FROM records ORDER BY vdn').pluck().all() as number[],
-      async (c) => (page.all(c.vdn, c.afterTime, c.afterId, c.fromMs, c.toMs) as RecordRow[]).map(toRecord),
+      async (c) => this.all<RecordRow>((p) => scanPageSql(c, filter, p)).map(toRecord),
     );
   }
 
   async beginImport(): Promise<ImportSession> {
-    return SqliteImport.begin(this.db, this.insertNew, (deltas) => this.applyDeltas(deltas));
+    return SqliteImport.begin(this.db, this.insertNew, (deltas) => this.applyDeltas(deltas), (after) => this.addFacetsAfter.run(after));
   }
 
   async countRecords(): Promise<number> {
@@ -180,12 +184,14 @@ export class SqliteStore implements LogStore {
   /** Deletes in small transactions, VDN by VDN along the time index, yielding between them. */
   async removeBefore(cutoffMs: number): Promise<number> {
     const vdns = this.db.prepare('SELECT DISTINCT vdn FROM records ORDER BY vdn').pluck().all() as number[];
-    const remove = this.db.prepare(
-      `DELETE FROM records WHERE rowid IN (SELECT rowid FROM records WHERE vdn = ? AND oper_time < ? LIMIT ${RETENTION_BATCH})
-       RETURNING vdn, oper_time, url, http_status, result_code`,
-    );
+    const chunk = this.db.prepare(`SELECT json_group_array(rowid) FROM (SELECT rowid FROM records WHERE vdn = ? AND oper_time < ? LIMIT ${RETENTION_BATCH})`).pluck();
+    const inChunk = 'rowid IN (SELECT value FROM json_each(?))';
+    const removeFacets = this.db.prepare(addFacetsSql(`records WHERE ${inChunk}`, -1));
+    const remove = this.db.prepare(`DELETE FROM records WHERE ${inChunk} RETURNING vdn, oper_time, url, http_status, result_code`);
     const removeBatch = this.db.transaction((vdn: number): number => {
-      const gone = (remove.all(vdn, cutoffMs) as Pick<RecordRow, 'vdn' | 'oper_time' | 'url' | 'http_status' | 'result_code'>[])
+      const rowids = chunk.get(vdn, cutoffMs) as string;
+      removeFacets.run(rowids);
+      const gone = (remove.all(rowids) as Pick<RecordRow, 'vdn' | 'oper_time' | 'url' | 'http_status' | 'result_code'>[])
         .map((row) => ({ vdnId: row.vdn, operTime: row.oper_time, url: row.url, httpStatus: row.http_status, resultCode: row.result_code }));
       this.applyCounts(gone, -1);
       return gone.length;
