@@ -4,6 +4,7 @@ import type { OpenapiLog } from '../contract/record.js';
 import type { QueryResponseBody } from '../contract/response.js';
 import type { StatsResponseBody, StatsResult } from '../contract/stats.js';
 import { processTimeZone } from '../contract/time.js';
+import type { FilterParams } from './filters.js';
 import { iterateRecords, type RecordsParams } from './records.js';
 import { DEFAULT_RETRY, withRetry, type RetryOptions } from './retry.js';
 import { CalllogsApiError, CalllogsTransportError } from './errors.js';
@@ -22,20 +23,17 @@ export interface CalllogsClientOptions {
   retry?: Partial<RetryOptions>;
 }
 
-export interface PageParams {
+export interface StatsParams extends FilterParams {
   vdnId: number;
-  offset: number;
-  limit: number;
   /** `yyyy-MM-dd HH:mm:ss`, in the server's time zone. */
   beginTime: string;
   endTime: string;
-  /** Exact interface path, or a prefix ending in `*`. */
-  url?: string;
-  /** Our extension: only calls that succeeded, or failed. */
-  outcome?: 'success' | 'failure';
 }
 
-export type StatsParams = Pick<PageParams, 'vdnId' | 'beginTime' | 'endTime' | 'url'>;
+export interface PageParams extends StatsParams {
+  offset: number;
+  limit: number;
+}
 
 /** A typed client of the calllogs query interface, signing every call. */
 export class CalllogsClient {

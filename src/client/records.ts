@@ -1,21 +1,20 @@
 import { compareWallTimes, epochMsToWallTime, formatWallTime, parseInstant, wallTimeToEpochMs, type WallTime } from '../contract/time.js';
 import type { OpenapiLog } from '../contract/record.js';
 import type { QueryResponseBody } from '../contract/response.js';
+import type { FilterParams } from './filters.js';
 
 export const PAGE_SIZE = 100;
 
-export interface RecordsParams {
+export interface RecordsParams extends FilterParams {
   vdnId: number;
   /** First instant of the range (its whole second is included). */
   from: Date;
   /** Last instant of the range (its whole second is included). */
   to: Date;
-  /** Exact interface path, or a prefix ending in `*`. */
-  url?: string;
   signal?: AbortSignal;
 }
 
-type PageFetcher = (params: { vdnId: number; offset: number; limit: number; beginTime: string; endTime: string; url?: string }) =>
+type PageFetcher = (params: FilterParams & { vdnId: number; offset: number; limit: number; beginTime: string; endTime: string }) =>
   Promise<QueryResponseBody>;
 
 /** Newest first, as the interface orders: `operTime` descending, then `id` descending. */
@@ -36,19 +35,18 @@ function isOlder(record: OpenapiLog, than: { time: number; id: string }): boolea
  * DST fall-back hour in the server's zone) the iterator pages by offset inside the window instead.
  */
 export async function* iterateRecords(fetchPage: PageFetcher, params: RecordsParams, timeZone: string): AsyncGenerator<OpenapiLog> {
-  const first = epochMsToWallTime(params.from.getTime(), timeZone);
-  let end: WallTime = epochMsToWallTime(params.to.getTime(), timeZone);
+  const { vdnId, from, to, signal, ...filters } = params;
+  const first = epochMsToWallTime(from.getTime(), timeZone);
+  let end: WallTime = epochMsToWallTime(to.getTime(), timeZone);
   let offset = 0;
   let last: { time: number; id: string } | undefined;
   let yieldedInLastSecond = 0;
 
   while (compareWallTimes(end, first) >= 0) {
-    params.signal?.throwIfAborted();
+    signal?.throwIfAborted();
     const span = end.subtract({ days: 6, hours: 23 });
     const begin = compareWallTimes(span, first) > 0 ? span : first;
-    const page = await fetchPage({
-      vdnId: params.vdnId, offset, limit: PAGE_SIZE, beginTime: formatWallTime(begin), endTime: formatWallTime(end), url: params.url,
-    });
+    const page = await fetchPage({ ...filters, vdnId, offset, limit: PAGE_SIZE, beginTime: formatWallTime(begin), endTime: formatWallTime(end) });
     let fresh = 0;
     for (const record of page.result) {
       if (last && !isOlder(record, last)) continue;

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CalllogsApiError, CalllogsClient, signRequest } from '../../src/client/index.js';
+import { CalllogsApiError, CalllogsClient, signRequest, type FilterParams } from '../../src/client/index.js';
 import { CalllogsError } from '../../src/contract/codes.js';
 import type { CallRecord, OpenapiLog } from '../../src/contract/record.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -36,7 +36,7 @@ describe('CalllogsClient.records over a real server', () => {
     // 30 days with records on every day, at day edges too, plus 250 records in one second and
     // pairs sharing a millisecond.
     for (let day = 0; day < 30; day++) {
-      for (let i = 0; i < 37; i++) stored.push(makeRecord({ vdnId: 6, operTime: START + day * DAY + Math.floor((i * DAY) / 37) }));
+      for (let i = 0; i < 37; i++) stored.push(makeRecord({ vdnId: 6, operTime: START + day * DAY + Math.floor((i * DAY) / 37), ak: i % 3 ? 'ak-test' : 'ak-other', type: i % 2 ? 'GET' : 'POST' }));
       stored.push(makeRecord({ vdnId: 6, operTime: START + day * DAY + DAY - 1 }));
     }
     const burst = START + 12 * DAY + 5000;
@@ -124,6 +124,19 @@ describe('CalllogsClient.records over a real server', () => {
     expect((await client.page({ ...window, offset: 0, limit: 1, outcome: 'failure' })).count).toBe(0);
     const error = await client.stats({ ...window, endTime: '2022-08-09 00:00:00' }).catch((e: unknown) => e);
     expect(error).toMatchObject({ status: 400, resultCode: '02000009' });
+  });
+
+  it('page(), records() and stats() take the record filters, typed', async () => {
+    const filters: FilterParams = { ak: [stored[0]!.ak!, 'ak-nobody'], httpStatus: stored[0]!.httpStatus, type: stored[0]!.type, minDurationMs: 0 };
+    const inRange = stored.filter((r) => r.vdnId === 6 && r.operTime >= START && r.operTime < START + 30 * DAY);
+    const matching = inRange.filter((r) => r.ak === stored[0]!.ak && r.httpStatus === stored[0]!.httpStatus && r.type === stored[0]!.type && r.durationMs !== null);
+    const all = await collect(client.records({ vdnId: 6, from: new Date(START), to: new Date(START + 30 * DAY - 1), ...filters }));
+    expect(all.map((r) => r.id).sort()).toEqual(matching.map((r) => r.id).sort());
+    const window = { vdnId: 6, beginTime: '2022-08-01 00:00:00', endTime: '2022-08-01 23:59:59' };
+    const firstDay = matching.filter((r) => r.operTime < START + DAY);
+    expect((await client.page({ ...window, ...filters, offset: 0, limit: 1 })).count).toBe(firstDay.length);
+    expect((await client.stats({ ...window, ...filters })).total.calls).toBe(firstDay.length);
+    expect((await client.stats({ ...window, ak: 'ak-nobody' })).total.calls).toBe(0);
   });
 });
 

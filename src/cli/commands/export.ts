@@ -5,17 +5,17 @@ import { toRecordLine, type RecordLine } from '../../contract/record.js';
 import { processTimeZone } from '../../contract/time.js';
 import { CliError } from '../cli-error.js';
 import { clientFor, withRemoteOptions, type RemoteOptions } from '../credentials.js';
+import { filterParams, scanFilters, withFilterOptions, type FilterOptions } from '../filter-options.js';
 import { parseInteger } from '../options.js';
 import { writeRecords, type RecordFormat } from '../record-output.js';
 import { withStore } from '../store-command.js';
 import { parseTimeArg } from '../time-arg.js';
 
-interface ExportOptions extends RemoteOptions {
+interface ExportOptions extends RemoteOptions, FilterOptions {
   db?: string;
   vdn?: string;
   from?: string;
   to?: string;
-  url?: string;
   tz?: string;
   format: RecordFormat;
   out?: string;
@@ -27,12 +27,11 @@ export function exportCommand(): Command {
     .option('--vdn <n|none>', 'VDN (required from a server; "none": calls that name no VDN, store only)')
     .option('--from <time>', 'first second: "yyyy-MM-dd HH:mm:ss" (server zone, or --tz for a store) or ISO-8601 with offset')
     .option('--to <time>', 'last second, same formats')
-    .option('--url <path>', 'from a server: only this interface path; a trailing * matches a prefix')
     .addOption(new Option('--format <format>', 'output format').choices(['ndjson', 'csv']).default('ndjson'))
     .option('--out <file>', 'write to a file instead of standard output')
     .addOption(new Option('--db <path>', 'read this SQLite store directly instead of a server').env('CALLLOGS_DB'))
     .addOption(new Option('--tz <zone>', 'with --db: zone of --from/--to without offset (default: this machine\'s)'));
-  return withRemoteOptions(command)
+  return withRemoteOptions(withFilterOptions(command))
     .addHelpText('after', `
 From a server, records come newest first; any range works (it is read in windows of under 7 days,
 100 records a call), with a progress bar when standard error is a terminal. From a store (--db),
@@ -41,7 +40,8 @@ records come grouped by VDN, oldest first within each.
 Examples:
   $ calllogs export --vdn 2 --from "2022-08-01 00:00:00" --to "2022-08-30 23:59:59" --format csv --out august.csv
   $ calllogs export --profile prod --vdn 2 --from 2022-08-01T00:00:00+08:00 --to 2022-08-02T00:00:00+08:00 | jq .url
-  $ calllogs export --db ./data/calllogs.db --vdn none > unscoped.ndjson`)
+  $ calllogs export --db ./data/calllogs.db --vdn none > unscoped.ndjson
+  $ calllogs export --db ./data/calllogs.db --vdn 2 --outcome failure --by-ak ak1 --format csv > failures.csv`)
     .action(async (options: ExportOptions) => {
       if (options.db) await exportFromStore(options, options.db);
       else await exportFromServer(options);
@@ -53,10 +53,10 @@ async function exportFromStore(options: ExportOptions, db: string): Promise<void
   const vdnId = options.vdn === undefined ? undefined : options.vdn === 'none' ? null : parseVdn(options.vdn);
   const fromMs = options.from === undefined ? undefined : parseTimeArg(options.from, zone);
   const toMs = options.to === undefined ? undefined : parseTimeArg(options.to, zone) + 1000;
-  if (options.url) throw new CliError('--url: filters a server export; a store export takes --vdn, --from and --to');
+  const filters = scanFilters(options);
   await withStore(db, async (store) => {
     async function* lines(): AsyncGenerator<RecordLine> {
-      for await (const record of store.scan({ vdnId, fromMs, toMs })) yield toRecordLine(record);
+      for await (const record of store.scan({ vdnId, fromMs, toMs, ...filters })) yield toRecordLine(record);
     }
     await writeRecords(lines(), options.format, options.out);
   });
@@ -77,7 +77,7 @@ async function exportFromServer(options: ExportOptions): Promise<void> {
   bar?.start(100, 0, { records: 0 });
   let count = 0;
   async function* lines(): AsyncGenerator<RecordLine> {
-    for await (const log of client.records({ vdnId, from: new Date(fromMs), to: new Date(toMs), url: options.url })) {
+    for await (const log of client.records({ ...filterParams(options), vdnId, from: new Date(fromMs), to: new Date(toMs) })) {
       count += 1;
       if (count % 100 === 0) bar?.update(Math.floor((100 * (toMs - Date.parse(log.operTime))) / Math.max(1, toMs - fromMs)), { records: count });
       yield { ...log, vdnId };

@@ -3,13 +3,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { MAX_VDN, MIN_VDN } from '../../contract/query.js';
 import type { OpenapiLog } from '../../contract/record.js';
 import { clientFor, withRemoteOptions, type RemoteOptions } from '../credentials.js';
+import { filterParams, withFilterOptions, type FilterOptions } from '../filter-options.js';
 import { parseDuration, parseInteger } from '../options.js';
 import { tableRow } from '../record-output.js';
 import { parseTimeArg } from '../time-arg.js';
 
-interface TailOptions extends RemoteOptions {
+interface TailOptions extends RemoteOptions, FilterOptions {
   vdn: number;
-  url?: string;
   interval: number;
   since?: string;
   json?: boolean;
@@ -22,17 +22,17 @@ export function tailCommand(): Command {
   const command = new Command('tail')
     .description('follow new records of a VDN as they are recorded (until Ctrl-C)')
     .requiredOption('--vdn <n>', 'VDN to follow', parseInteger(MIN_VDN, MAX_VDN))
-    .option('--url <path>', 'only this interface path; a trailing * matches a prefix')
     .option('--interval <duration>', 'time between polls', parseDuration, 2000)
     .option('--since <time>', 'start from this time instead of now ("yyyy-MM-dd HH:mm:ss" in the server zone, or ISO-8601)')
     .option('--json', 'print NDJSON records instead of text lines');
-  return withRemoteOptions(command)
+  return withRemoteOptions(withFilterOptions(command))
     .addHelpText('after', `
 Records are printed oldest first, each once, about one second behind real time.
 
 Examples:
   $ calllogs tail --vdn 2
-  $ calllogs tail --vdn 2 --url "/rest/isales/v1/openapi/campaigns/*" --since "2022-08-20 09:00:00" --json`)
+  $ calllogs tail --vdn 2 --url "/rest/isales/v1/openapi/campaigns/*" --since "2022-08-20 09:00:00" --json
+  $ calllogs tail --vdn 2 --outcome failure --by-ak ak1`)
     .action(async (options: TailOptions) => {
       const { client, timeZone } = clientFor(options);
       const stop = new AbortController();
@@ -46,7 +46,7 @@ Examples:
           if (to >= cursor.time) {
             const fresh: OpenapiLog[] = [];
             // Newest first: everything after the first record not newer than the cursor is older still.
-            for await (const r of client.records({ vdnId: options.vdn, from: new Date(cursor.time), to: new Date(to), url: options.url, signal: stop.signal })) {
+            for await (const r of client.records({ ...filterParams(options), vdnId: options.vdn, from: new Date(cursor.time), to: new Date(to), signal: stop.signal })) {
               const time = Date.parse(r.operTime);
               if (time < cursor.time || (time === cursor.time && r.id <= cursor.id)) break;
               if (time <= to) fresh.push(r);
