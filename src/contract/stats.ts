@@ -30,13 +30,28 @@ export interface CallCounts {
   failures: number;
 }
 
-export interface StatsBucket extends CallCounts {
+/**
+ * Call durations of a bucket (nearest rank: the smallest duration with at least 50 / 95 / 99 % of
+ * the bucket's calls at or below it); null when no call of the bucket has a duration. Whole hours
+ * come from histograms within 2 % of the exact value; shorter buckets are exact.
+ */
+export interface Percentiles {
+  p50Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+}
+
+export interface StatsBucket extends CallCounts, Percentiles {
   /** The bucket's start, as `operTime` is written (UTC). */
   time: string;
 }
 
 export interface InterfaceCounts extends CallCounts {
   url: string;
+}
+
+export interface AccessKeyCounts extends CallCounts {
+  ak: string;
 }
 
 export interface StatsResult {
@@ -47,6 +62,8 @@ export interface StatsResult {
   topByCalls: InterfaceCounts[];
   /** At most TOP_INTERFACES with at least one failure, most failures first. */
   topByFailures: InterfaceCounts[];
+  /** At most TOP_INTERFACES access keys, most calls first (calls without a verified key are not listed). */
+  topByAk: AccessKeyCounts[];
 }
 
 export interface StatsResponseBody extends ErrorBody {
@@ -57,17 +74,19 @@ const byUrl = (a: InterfaceCounts, b: InterfaceCounts) => (a.url < b.url ? -1 : 
 
 export function statsResponseBody(
   bucketMs: number,
-  buckets: (CallCounts & { start: number })[],
+  buckets: (CallCounts & Percentiles & { start: number })[],
   urls: InterfaceCounts[],
+  aks: AccessKeyCounts[],
 ): StatsResponseBody {
   const total = urls.reduce((t, u) => ({ calls: t.calls + u.calls, failures: t.failures + u.failures }), { calls: 0, failures: 0 });
   return {
     result: {
       bucketSeconds: bucketMs / 1000,
-      buckets: buckets.map((b) => ({ time: formatOperTime(b.start), calls: b.calls, failures: b.failures })),
+      buckets: buckets.map((b) => ({ time: formatOperTime(b.start), calls: b.calls, failures: b.failures, p50Ms: b.p50Ms, p95Ms: b.p95Ms, p99Ms: b.p99Ms })),
       total,
       topByCalls: [...urls].sort((a, b) => b.calls - a.calls || byUrl(a, b)).slice(0, TOP_INTERFACES),
       topByFailures: urls.filter((u) => u.failures > 0).sort((a, b) => b.failures - a.failures || byUrl(a, b)).slice(0, TOP_INTERFACES),
+      topByAk: [...aks].sort((a, b) => b.calls - a.calls || (a.ak < b.ak ? -1 : a.ak > b.ak ? 1 : 0)).slice(0, TOP_INTERFACES),
     },
     ...errorBody(SUCCESS_CODE, STATS_SUCCESS_DESC),
   };

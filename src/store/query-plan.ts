@@ -155,6 +155,31 @@ export function hourUrlCountsSql(q: Pick<StoreQuery, 'vdnId' | 'url' | 'outcome'
           FROM ${HOURS_FIRST} AND ${vdn} AND ${notTotal} AND ${url}`;
 }
 
+/** Calls and failures per access key (none: not counted) over whole hours, from `record_facets`. */
+export function hourAkCountsSql(q: Pick<StoreQuery, 'vdnId' | 'url' | 'outcome' | 'filters'>, fromBucket: number, toBucket: number, param: Param): string {
+  return `${hoursCte(fromBucket, toBucket, param)} SELECT f.ak AS ak, sum(f.n) AS n, sum(CASE WHEN ${FAILURE_SQL} THEN f.n ELSE 0 END) AS failures
+          FROM hours h CROSS JOIN record_facets f WHERE f.bucket = h.bucket AND ${facetConditions(q, param)} AND f.ak <> ''
+          GROUP BY f.ak`;
+}
+
+/** The same read from the records themselves (partial hours, short windows, filters without hourly counts). */
+export function directAkCountsSql(q: Omit<StoreQuery, 'offset' | 'limit'>, param: Param): string {
+  return `SELECT ak, count(*) AS n, sum(CASE WHEN ${FAILURE_SQL} THEN 1 ELSE 0 END) AS failures
+          FROM records WHERE ${windowConditions(q, param)} AND ak IS NOT NULL GROUP BY ak`;
+}
+
+/** A VDN's duration histograms (`bucket`, `bin`, `n`) of whole hours, from `record_latency`. */
+export function hourLatencySql(q: Pick<StoreQuery, 'vdnId'>, fromBucket: number, toBucket: number, param: Param): string {
+  return `${hoursCte(fromBucket, toBucket, param)} SELECT l.bucket AS bucket, l.bin AS bin, l.n AS n
+          FROM hours h CROSS JOIN record_latency l WHERE l.bucket = h.bucket AND l.vdn = ${param(q.vdnId)}`;
+}
+
+/** Every duration of a window's records (`bucket`, `duration_ms`), sorted within each bucket of `bucketMs`. */
+export function durationsSql(q: Omit<StoreQuery, 'offset' | 'limit'>, bucketMs: number, param: Param): string {
+  return `SELECT (oper_time / ${bucketMs}) * ${bucketMs} AS bucket, duration_ms FROM records
+          WHERE ${windowConditions(q, param)} AND duration_ms IS NOT NULL ORDER BY 1, 2`;
+}
+
 /** The same counts read from the records themselves, in buckets of `bucketMs` (for partial hours and short windows). */
 export function directUrlCountsSql(q: Omit<StoreQuery, 'offset' | 'limit'>, bucketMs: number, param: Param): string {
   return `SELECT (oper_time / ${bucketMs}) * ${bucketMs} AS bucket, url, count(*) AS n,

@@ -1,29 +1,58 @@
+import { hasFacetFilter, hasRecordFilter } from '../contract/filters.js';
 import type { CallCounts } from '../contract/stats.js';
 import { BUCKET_MS, hourSplit } from './buckets.js';
-import { countedByHour, directUrlCountsSql, hourUrlCountsSql, type SqlBuilder } from './query-plan.js';
+import { exactPercentiles, histogramPercentiles, NO_PERCENTILES } from './latency.js';
+import {
+  countedByHour, directAkCountsSql, directUrlCountsSql, durationsSql, hourAkCountsSql, hourLatencySql, hourUrlCountsSql, type SqlBuilder,
+} from './query-plan.js';
 import type { StatsQuery, StoreStats } from './types.js';
 
-/**
- * The statements whose count rows answer `stats` (summed by `summarizeStats`): whole hours from
- * `record_counts` (one probe per hour) and the partial hours at the edges — or the whole window,
- * when its buckets are shorter than an hour — counted from the records' index.
- */
-export function statsStatements(q: StatsQuery): SqlBuilder[] {
-  const split = q.bucketMs >= BUCKET_MS && countedByHour(q) ? hourSplit(q.fromMs, q.toMs) : undefined;
-  if (!split) return [(p) => directUrlCountsSql(q, q.bucketMs, p)];
-  const edges = [{ fromMs: q.fromMs, toMs: split.firstFull }, { fromMs: split.lastFullEnd, toMs: q.toMs }].filter((e) => e.fromMs < e.toMs);
-  return [
-    (p) => hourUrlCountsSql(q, split.firstFull, split.lastFullEnd, p),
-    ...edges.map((edge): SqlBuilder => (p) => directUrlCountsSql({ ...q, ...edge }, q.bucketMs, p)),
-  ];
+/** The statements whose rows answer `stats`, by the kind of row they yield (summed by `summarizeStats`). */
+export interface StatsPlan {
+  /** `bucket`, `url`, `n`, `failures`. */
+  counts: SqlBuilder[];
+  /** `ak`, `n`, `failures`. */
+  aks: SqlBuilder[];
+  /** `bucket`, `bin`, `n`: whole hours' duration histograms. */
+  histograms: SqlBuilder[];
+  /** `bucket`, `duration_ms`: durations read from the records, sorted within each bucket. */
+  durations: SqlBuilder[];
 }
 
-/** A count row either source yields (drivers may hand counts over as strings). */
-export interface CountRow {
-  bucket: number | string;
-  url: string;
-  n: number | string;
-  failures: number | string;
+/**
+ * Whole hours come from the hourly structures (one probe per hour) and the partial hours at the
+ * edges — or the whole window, when its buckets are shorter than an hour or a filter has no hourly
+ * counts — from the records' index. Percentiles of whole hours come from the duration histograms,
+ * which are kept per VDN only: under any filter, every bucket's durations are read from the records
+ * (exact, and slower).
+ */
+export function statsPlan(q: StatsQuery): StatsPlan {
+  const split = q.bucketMs >= BUCKET_MS && countedByHour(q) ? hourSplit(q.fromMs, q.toMs) : undefined;
+  const whole = { fromMs: q.fromMs, toMs: q.toMs };
+  const direct = split ? [{ fromMs: q.fromMs, toMs: split.firstFull }, { fromMs: split.lastFullEnd, toMs: q.toMs }].filter((e) => e.fromMs < e.toMs) : [whole];
+  const unfiltered = !q.url && !q.outcome && !(q.filters && (hasFacetFilter(q.filters) || hasRecordFilter(q.filters)));
+  const sketched = split && unfiltered ? split : undefined;
+  return {
+    counts: [
+      ...(split ? [(p) => hourUrlCountsSql(q, split.firstFull, split.lastFullEnd, p)] : []) as SqlBuilder[],
+      ...direct.map((w): SqlBuilder => (p) => directUrlCountsSql({ ...q, ...w }, q.bucketMs, p)),
+    ],
+    aks: [
+      ...(split ? [(p) => hourAkCountsSql(q, split.firstFull, split.lastFullEnd, p)] : []) as SqlBuilder[],
+      ...direct.map((w): SqlBuilder => (p) => directAkCountsSql({ ...q, ...w }, p)),
+    ],
+    histograms: sketched ? [(p) => hourLatencySql(q, sketched.firstFull, sketched.lastFullEnd, p)] : [],
+    durations: (sketched ? direct : [whole]).map((w): SqlBuilder => (p) => durationsSql({ ...q, ...w }, q.bucketMs, p)),
+  };
+}
+
+/** Rows as the drivers hand them over (counts may come as strings). */
+type Num = number | string;
+export interface StatsRows {
+  counts: { bucket: Num; url: string; n: Num; failures: Num }[];
+  aks: { ak: string; n: Num; failures: Num }[];
+  histograms: { bucket: Num; bin: Num; n: Num }[];
+  durations: { bucket: Num; duration_ms: Num }[];
 }
 
 function add<K>(map: Map<K, CallCounts>, key: K, calls: number, failures: number): void {
@@ -34,19 +63,43 @@ function add<K>(map: Map<K, CallCounts>, key: K, calls: number, failures: number
   } else map.set(key, { calls, failures });
 }
 
-/** Sums the rows into per-bucket (every bucket of the window, empty ones included) and per-url counts. */
-export function summarizeStats(q: StatsQuery, rows: CountRow[]): StoreStats {
+/**
+ * Sums the rows into per-bucket counts and percentiles (every bucket of the window, empty ones
+ * included), per-url and per-access-key counts.
+ */
+export function summarizeStats(q: StatsQuery, rows: StatsRows): StoreStats {
+  const bucketOf = (value: Num) => Math.floor(Number(value) / q.bucketMs) * q.bucketMs;
   const byBucket = new Map<number, CallCounts>();
   const byUrl = new Map<string, CallCounts>();
-  for (const row of rows) {
-    const calls = Number(row.n);
-    const failures = Number(row.failures);
-    add(byBucket, Math.floor(Number(row.bucket) / q.bucketMs) * q.bucketMs, calls, failures);
-    add(byUrl, row.url, calls, failures);
+  for (const row of rows.counts) {
+    add(byBucket, bucketOf(row.bucket), Number(row.n), Number(row.failures));
+    add(byUrl, row.url, Number(row.n), Number(row.failures));
+  }
+  const byAk = new Map<string, CallCounts>();
+  for (const row of rows.aks) add(byAk, row.ak, Number(row.n), Number(row.failures));
+  const histograms = new Map<number, Map<number, number>>();
+  for (const row of rows.histograms) {
+    const bins = histograms.get(bucketOf(row.bucket)) ?? new Map<number, number>();
+    bins.set(Number(row.bin), (bins.get(Number(row.bin)) ?? 0) + Number(row.n));
+    histograms.set(bucketOf(row.bucket), bins);
+  }
+  const durations = new Map<number, number[]>();
+  for (const row of rows.durations) {
+    const values = durations.get(bucketOf(row.bucket)) ?? [];
+    values.push(Number(row.duration_ms));
+    durations.set(bucketOf(row.bucket), values);
   }
   const buckets: StoreStats['buckets'] = [];
   for (let start = Math.floor(q.fromMs / q.bucketMs) * q.bucketMs; start < q.toMs; start += q.bucketMs) {
-    buckets.push({ start, ...(byBucket.get(start) ?? { calls: 0, failures: 0 }) });
+    // A bucket is either a whole hour (histogram) or read from the records (sorted durations).
+    const histogram = histograms.get(start);
+    const values = durations.get(start);
+    const percentiles = histogram ? histogramPercentiles(histogram) : values ? exactPercentiles(values) : NO_PERCENTILES;
+    buckets.push({ start, ...(byBucket.get(start) ?? { calls: 0, failures: 0 }), ...percentiles });
   }
-  return { buckets, urls: [...byUrl].map(([url, c]) => ({ url, ...c })) };
+  return {
+    buckets,
+    urls: [...byUrl].map(([url, c]) => ({ url, ...c })),
+    aks: [...byAk].map(([ak, c]) => ({ ak, ...c })),
+  };
 }

@@ -1,7 +1,7 @@
 import type { CallRecord } from '../contract/record.js';
 import type { RecordFilters } from '../contract/filters.js';
 import type { Outcome, TimeWindow, UrlFilter } from '../contract/query.js';
-import type { CallCounts } from '../contract/stats.js';
+import type { CallCounts, Percentiles } from '../contract/stats.js';
 
 /** One page of a calllogs query and the number of records in the whole window. */
 export interface QueryPage {
@@ -32,9 +32,11 @@ export interface StatsQuery extends TimeWindow {
 
 export interface StoreStats {
   /** Every bucket from the one holding `fromMs` to the one holding `toMs - 1`, oldest first. */
-  buckets: (CallCounts & { start: number })[];
+  buckets: (CallCounts & Percentiles & { start: number })[];
   /** Every url with calls in the window. */
   urls: (CallCounts & { url: string })[];
+  /** Every access key with calls in the window (calls without one are not listed). */
+  aks: (CallCounts & { ak: string })[];
 }
 
 export interface ScanFilter {

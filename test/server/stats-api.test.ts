@@ -36,9 +36,12 @@ describe('the stats interface and the outcome filter', () => {
     const { result } = answer.json;
     expect(result.bucketSeconds).toBe(3600);
     expect(result.buckets).toHaveLength(24);
-    expect(result.buckets[10]).toEqual({ time: '2022-08-20T10:00:00.000+00:00', calls: 7, failures: 1 });
-    expect(result.buckets[12]).toEqual({ time: '2022-08-20T12:00:00.000+00:00', calls: 3, failures: 3 });
-    expect(result.buckets[0]).toEqual({ time: '2022-08-20T00:00:00.000+00:00', calls: 0, failures: 0 });
+    expect(result.buckets[10]).toMatchObject({ time: '2022-08-20T10:00:00.000+00:00', calls: 7, failures: 1 });
+    expect(result.buckets[12]).toMatchObject({ time: '2022-08-20T12:00:00.000+00:00', calls: 3, failures: 3 });
+    expect(result.buckets[0]).toEqual({ time: '2022-08-20T00:00:00.000+00:00', calls: 0, failures: 0, p50Ms: null, p95Ms: null, p99Ms: null });
+    // Every call took 1.5 ms: whole hours read it from their histogram, within 2 %.
+    for (const name of ['p50Ms', 'p95Ms', 'p99Ms']) expect(Math.abs(result.buckets[10][name] - 1.5)).toBeLessThanOrEqual(0.03);
+    expect(result.topByAk).toEqual([{ ak: 'ak-test', calls: 10, failures: 4 }]);
     expect(result.total).toEqual({ calls: 10, failures: 4 });
     expect(result.topByCalls).toEqual([{ url: A, calls: 7, failures: 1 }, { url: B, calls: 3, failures: 3 }]);
     expect(result.topByFailures).toEqual([{ url: B, calls: 3, failures: 3 }, { url: A, calls: 7, failures: 1 }]);

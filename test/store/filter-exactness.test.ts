@@ -7,7 +7,8 @@ import type { CallRecord } from '../../src/contract/record.js';
 import { BUCKET_MS } from '../../src/store/buckets.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import type { LogStore } from '../../src/store/types.js';
+import { RELATIVE_ERROR } from '../../src/store/latency.js';
+import type { LogStore, StoreStats } from '../../src/store/types.js';
 import { createTestDatabase, postgresAvailable } from '../helpers/pg.js';
 import { makeRecord } from '../helpers/records.js';
 import { pick, seededRandom, type Rng } from '../helpers/seeded.js';
@@ -99,18 +100,45 @@ function naivePage(all: CallRecord[], q: Query & { offset: number; limit: number
   return { count: found.length, ids: found.slice(q.offset, q.offset + q.limit).map((r) => r.id) };
 }
 
+/** Nearest-rank percentile of sorted values. */
+const percentile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.max(1, Math.ceil(q * sorted.length)) - 1]! : null);
+
 function naiveStats(all: CallRecord[], q: Query & { bucketMs: number }) {
   const found = matches(all, q);
   const buckets = [];
   for (let start = Math.floor(q.fromMs / q.bucketMs) * q.bucketMs; start < q.toMs; start += q.bucketMs) {
     const inside = found.filter((r) => r.operTime >= start && r.operTime < start + q.bucketMs);
-    buckets.push({ start, calls: inside.length, failures: inside.filter(isFailure).length });
+    const durations = inside.flatMap((r) => (r.durationMs === null ? [] : [r.durationMs])).sort((a, b) => a - b);
+    buckets.push({ start, calls: inside.length, failures: inside.filter(isFailure).length,
+      p50Ms: percentile(durations, 0.5), p95Ms: percentile(durations, 0.95), p99Ms: percentile(durations, 0.99) });
   }
-  const urls = [...new Set(found.map((r) => r.url))].sort().map((url) => {
-    const of = found.filter((r) => r.url === url);
-    return { url, calls: of.length, failures: of.filter(isFailure).length };
+  const group = <K extends string>(key: (r: CallRecord) => K | null) => [...new Set(found.map(key).filter((k) => k !== null))].sort().map((k) => {
+    const of = found.filter((r) => key(r) === k);
+    return { key: k, calls: of.length, failures: of.filter(isFailure).length };
   });
-  return { buckets, urls };
+  return {
+    buckets,
+    urls: group((r) => r.url).map(({ key, ...c }) => ({ url: key, ...c })),
+    aks: group((r) => r.ak).map(({ key, ...c }) => ({ ak: key, ...c })),
+  };
+}
+
+/** Counts exactly; each percentile within the histograms' 2 % of the exact one (exact where the records answer). */
+function expectStats(got: StoreStats, expected: ReturnType<typeof naiveStats>, label: string): void {
+  const byKey = <T, K extends keyof T>(rows: T[], key: K) => [...rows].sort((a, b) => (String(a[key]) < String(b[key]) ? -1 : 1));
+  expect({
+    buckets: got.buckets.map(({ start, calls, failures }) => ({ start, calls, failures })), urls: byKey(got.urls, 'url'), aks: byKey(got.aks, 'ak'),
+  }, label).toEqual({
+    buckets: expected.buckets.map(({ start, calls, failures }) => ({ start, calls, failures })), urls: expected.urls, aks: expected.aks,
+  });
+  got.buckets.forEach((bucket, i) => {
+    for (const name of ['p50Ms', 'p95Ms', 'p99Ms'] as const) {
+      const want = expected.buckets[i]![name];
+      const have = bucket[name];
+      if (want === null || have === null) expect([label, bucket.start, name, have]).toEqual([label, bucket.start, name, want]);
+      else expect(Math.abs(have - want), `${label} ${bucket.start} ${name}: ${have} vs ${want}`).toBeLessThanOrEqual(want * RELATIVE_ERROR + 1e-9);
+    }
+  });
 }
 
 const STORES = [
@@ -151,13 +179,20 @@ for (const { name, skip, open } of STORES) describe.skipIf(skip)(`filters are ex
     expect(nonEmpty).toBeLessThan(1900);
   });
 
+  it('unfiltered stats of whole hours take their percentiles from the histograms, within 2 %', async () => {
+    for (let i = 0; i < 50; i++) {
+      const day = T0 + Math.floor(random() * 3) * 86_400_000;
+      const q = { vdnId: pick(random, [2, 3]), fromMs: day + BUCKET_MS * Math.floor(random() * 3), toMs: day + 86_400_000 + Math.floor(random() * 3) * 60_000, url: undefined, outcome: undefined, filters: {}, bucketMs: BUCKET_MS };
+      expectStats(await store.stats(q), naiveStats(all, q), JSON.stringify(q));
+    }
+  });
+
   it('300 random filtered stats equal the naive counts', async () => {
     for (let i = 0; i < 300; i++) {
       const q = randomQuery(random);
       const bucketMs = pick(random, [60_000, 300_000, BUCKET_MS]);
       const stats = { ...q, toMs: bucketMs < BUCKET_MS ? Math.min(q.toMs, q.fromMs + 3 * BUCKET_MS) : q.toMs, bucketMs };
-      const got = await store.stats(stats);
-      expect({ buckets: got.buckets, urls: [...got.urls].sort((a, b) => (a.url < b.url ? -1 : 1)) }, JSON.stringify(stats)).toEqual(naiveStats(all, stats));
+      expectStats(await store.stats(stats), naiveStats(all, stats), JSON.stringify(stats));
     }
   });
 

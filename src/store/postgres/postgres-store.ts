@@ -2,9 +2,9 @@ import pg from 'pg';
 import { CalllogsError } from '../../contract/codes.js';
 import type { CallRecord } from '../../contract/record.js';
 import { BUCKET_MS, DAY_MS, hourSplit, locate, TOTAL_URL, type Seek } from '../buckets.js';
-import { addFacetsSql } from '../facets.js';
+import { addTallySql, TALLY_TABLES } from '../tallies.js';
 import { bindSql, countedByHour, FAILURE_SQL, hourCountsSql, keysetScan, scanPageSql, windowConditions, type SqlBuilder } from '../query-plan.js';
-import { statsStatements, summarizeStats, type CountRow } from '../stats-plan.js';
+import { statsPlan, summarizeStats } from '../stats-plan.js';
 import { RECORD_COLUMNS, rowValues, toKey, toRecord, vdnsColumn, type KeyRow, type RecordRow } from '../rows.js';
 import {
   DuplicateKeyError,
@@ -31,13 +31,13 @@ const UNNEST = `SELECT * FROM unnest(${COLUMN_TYPES.map((t, i) => `$${i + 1}::${
 const ADD_TO_COUNTS = 'ON CONFLICT (bucket, vdn, url) DO UPDATE SET n = record_counts.n + excluded.n, failures = record_counts.failures + excluded.failures';
 
 /**
- * Adds to record_counts and record_facets the rows `added` yields (COUNTED), in one statement, the
+ * Adds to record_counts and the hourly tallies (tallies.ts) the rows `added` yields (COUNTED), in one statement, the
  * count rows in a fixed order so concurrent writers never deadlock. `onConflict` is empty only where
  * no count row can exist yet (hours of days just made).
  */
 function addCountsSql(added: string, onConflict = ADD_TO_COUNTS): string {
   return `WITH added AS (${added}),
-    facets AS (${addFacetsSql('added', 1, onConflict !== '')}),
+    ${TALLY_TABLES.map((table) => `${table}_added AS (${addTallySql(table, 'added', 1, onConflict !== '')})`).join(', ')},
     deltas AS (
       SELECT vdn, bucket, coalesce(url, '${TOTAL_URL}') AS url, count(*) AS n, count(*) FILTER (WHERE ${FAILURE_SQL}) AS failures
       FROM (SELECT vdn, (oper_time / ${BUCKET_MS}) * ${BUCKET_MS} AS bucket, url, http_status, result_code FROM added) a
@@ -45,7 +45,7 @@ function addCountsSql(added: string, onConflict = ADD_TO_COUNTS): string {
     INSERT INTO record_counts (vdn, bucket, url, n, failures) SELECT vdn, bucket, url, n, failures FROM deltas ORDER BY bucket, vdn, url
     ${onConflict}`;
 }
-const COUNTED = 'vdn, oper_time, url, http_status, result_code, ak, type';
+const COUNTED = 'vdn, oper_time, url, http_status, result_code, ak, type, duration_ms';
 /** Inserts a batch and counts the records actually inserted (a batch written again changes nothing). */
 const INSERT_NEW = addCountsSql(`INSERT INTO records (${COLUMNS}) ${UNNEST} ON CONFLICT DO NOTHING RETURNING ${COUNTED}`);
 /**
@@ -202,10 +202,14 @@ export class PostgresStore implements LogStore {
   }
 
   stats(q: StatsQuery): Promise<StoreStats> {
+    const plan = statsPlan(q);
     return this.snapshot(async (client) => {
-      const counted: CountRow[] = [];
-      for (const build of statsStatements(q)) counted.push(...(await rows<CountRow>(client, build)));
-      return summarizeStats(q, counted);
+      const run = async <T extends pg.QueryResultRow>(builds: SqlBuilder[]): Promise<T[]> => {
+        const all: T[] = [];
+        for (const build of builds) all.push(...(await rows<T>(client, build)));
+        return all;
+      };
+      return summarizeStats(q, { counts: await run(plan.counts), aks: await run(plan.aks), histograms: await run(plan.histograms), durations: await run(plan.durations) });
     });
   }
 
@@ -251,7 +255,7 @@ export class PostgresStore implements LogStore {
       }
       // Detached, its records are out of every query; its counts go with it, atomically.
       await this.transaction(async (client) => {
-        for (const table of ['record_counts', 'record_facets']) {
+        for (const table of ['record_counts', ...TALLY_TABLES]) {
           await client.query(`DELETE FROM ${table} WHERE bucket >= $1 AND bucket < $2`, [day * DAY_MS, (day + 1) * DAY_MS]);
         }
         await client.query(`DROP TABLE ${name}`);

@@ -24,8 +24,8 @@ export class SqliteImport implements ImportSession {
     private readonly db: Database.Database,
     private readonly insert: Database.Statement<RowValues>,
     private readonly applyDeltas: (deltas: CountDelta[]) => void,
-    /** Adds the facets of the rows after a rowid (the import's: facets.ts), in one statement. */
-    private readonly addFacetsAfter: (rowid: number) => void,
+    /** Adds to the hourly tallies (tallies.ts) the rows after a rowid: the import's. */
+    private readonly addTalliesAfter: (rowid: number) => void,
     private readonly cacheSize: number,
     private readonly deferredIndexes: string[],
     /** Rows stored before the import have rowids up to this one; the import's come after. */
@@ -36,7 +36,7 @@ export class SqliteImport implements ImportSession {
     db: Database.Database,
     insert: Database.Statement<RowValues>,
     applyDeltas: (deltas: CountDelta[]) => void,
-    addFacetsAfter: (rowid: number) => void,
+    addTalliesAfter: (rowid: number) => void,
   ): SqliteImport {
     db.exec('BEGIN IMMEDIATE');
     const cacheSize = db.pragma('cache_size', { simple: true }) as number;
@@ -48,7 +48,7 @@ export class SqliteImport implements ImportSession {
       : [];
     for (const { name } of indexes) db.exec(`DROP INDEX ${name}`);
     const lastRowid = (db.prepare('SELECT coalesce(max(rowid), 0) FROM records').pluck().get() as number);
-    return new SqliteImport(db, insert, applyDeltas, addFacetsAfter, cacheSize, indexes.map((i) => i.sql), lastRowid);
+    return new SqliteImport(db, insert, applyDeltas, addTalliesAfter, cacheSize, indexes.map((i) => i.sql), lastRowid);
   }
 
   async add(records: CallRecord[]): Promise<void> {
@@ -67,7 +67,7 @@ export class SqliteImport implements ImportSession {
 
   async commit(): Promise<void> {
     this.applyDeltas(this.counts.take());
-    this.addFacetsAfter(this.lastRowidBefore);
+    this.addTalliesAfter(this.lastRowidBefore);
     for (const sql of this.deferredIndexes) this.db.exec(sql);
     this.db.exec('COMMIT');
     this.restoreCache();

@@ -4,10 +4,10 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { CalllogsError } from '../../contract/codes.js';
 import type { CallRecord } from '../../contract/record.js';
 import { countDeltas, hourSplit, locate, type CountDelta, type Seek } from '../buckets.js';
-import { addFacetsSql } from '../facets.js';
+import { addTallySql, TALLY_TABLES } from '../tallies.js';
 import { ensurePrivateDir, ensurePrivateFile, warnOnStderr, type Warn } from '../private-files.js';
 import { bindSql, countedByHour, hourCountsSql, keysetScan, scanPageSql, windowConditions, type SqlBuilder } from '../query-plan.js';
-import { statsStatements, summarizeStats, type CountRow } from '../stats-plan.js';
+import { statsPlan, summarizeStats } from '../stats-plan.js';
 import { RECORD_COLUMNS, rowValues, toKey, toRecord, vdnsColumn, type KeyRow, type RecordRow, type RowValues } from '../rows.js';
 import {
   DuplicateKeyError,
@@ -66,7 +66,8 @@ export class SqliteStore implements LogStore {
   private readonly addCounts: Database.Statement<[number, number, string, number, number]>;
   /** Rowids only grow (one writer at a time): the rows after this one are the ones a write added. */
   private readonly lastRowid: Database.Statement<[], number>;
-  private readonly addFacetsAfter: Database.Statement<[number]>;
+  /** Adds to the hourly tallies (tallies.ts) the rows after a rowid. */
+  private readonly addTalliesAfter: (rowid: number) => void;
   private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(
@@ -81,12 +82,13 @@ export class SqliteStore implements LogStore {
     );
     const insertOrSkip = db.prepare<RowValues>(`${INSERT} ON CONFLICT (id) DO NOTHING`);
     this.lastRowid = db.prepare<[], number>('SELECT coalesce(max(rowid), 0) FROM records').pluck();
-    this.addFacetsAfter = db.prepare(addFacetsSql('records WHERE rowid > ?'));
+    const tallies = TALLY_TABLES.map((table) => db.prepare<[number]>(addTallySql(table, 'records WHERE rowid > ?')));
+    this.addTalliesAfter = (rowid) => tallies.forEach((statement) => statement.run(rowid));
     this.insertMany = db.transaction((records: CallRecord[]) => {
       const before = this.lastRowid.get()!;
       // Only the records actually added count: a batch written again changes nothing.
       this.applyCounts(records.filter((r) => insertOrSkip.run(...rowValues(r)).changes > 0), 1);
-      this.addFacetsAfter.run(before);
+      this.addTalliesAfter(before);
     });
     this.keys = new SqliteKeys(db);
   }
@@ -161,7 +163,11 @@ export class SqliteStore implements LogStore {
   }
 
   stats(q: StatsQuery): Promise<StoreStats> {
-    const read = this.db.transaction((): StoreStats => summarizeStats(q, statsStatements(q).flatMap((build) => this.all<CountRow>(build))));
+    const plan = statsPlan(q);
+    const run = <T>(builds: SqlBuilder[]): T[] => builds.flatMap((build) => this.all<T>(build));
+    const read = this.db.transaction((): StoreStats => summarizeStats(q, {
+      counts: run(plan.counts), aks: run(plan.aks), histograms: run(plan.histograms), durations: run(plan.durations),
+    }));
     return guarded(() => read.deferred());
   }
 
@@ -174,7 +180,7 @@ export class SqliteStore implements LogStore {
   }
 
   async beginImport(): Promise<ImportSession> {
-    return SqliteImport.begin(this.db, this.insertNew, (deltas) => this.applyDeltas(deltas), (after) => this.addFacetsAfter.run(after));
+    return SqliteImport.begin(this.db, this.insertNew, (deltas) => this.applyDeltas(deltas), this.addTalliesAfter);
   }
 
   async countRecords(): Promise<number> {
@@ -186,11 +192,11 @@ export class SqliteStore implements LogStore {
     const vdns = this.db.prepare('SELECT DISTINCT vdn FROM records ORDER BY vdn').pluck().all() as number[];
     const chunk = this.db.prepare(`SELECT json_group_array(rowid) FROM (SELECT rowid FROM records WHERE vdn = ? AND oper_time < ? LIMIT ${RETENTION_BATCH})`).pluck();
     const inChunk = 'rowid IN (SELECT value FROM json_each(?))';
-    const removeFacets = this.db.prepare(addFacetsSql(`records WHERE ${inChunk}`, -1));
+    const removeTallies = TALLY_TABLES.map((table) => this.db.prepare(addTallySql(table, `records WHERE ${inChunk}`, -1)));
     const remove = this.db.prepare(`DELETE FROM records WHERE ${inChunk} RETURNING vdn, oper_time, url, http_status, result_code`);
     const removeBatch = this.db.transaction((vdn: number): number => {
       const rowids = chunk.get(vdn, cutoffMs) as string;
-      removeFacets.run(rowids);
+      for (const statement of removeTallies) statement.run(rowids);
       const gone = (remove.all(rowids) as Pick<RecordRow, 'vdn' | 'oper_time' | 'url' | 'http_status' | 'result_code'>[])
         .map((row) => ({ vdnId: row.vdn, operTime: row.oper_time, url: row.url, httpStatus: row.http_status, resultCode: row.result_code }));
       this.applyCounts(gone, -1);
