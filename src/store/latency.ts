@@ -21,35 +21,49 @@ export function binValue(bin: number): number {
 }
 
 export const NO_PERCENTILES: Percentiles = { p50Ms: null, p95Ms: null, p99Ms: null };
-const QUANTILES = [['p50Ms', 0.5], ['p95Ms', 0.95], ['p99Ms', 0.99]] as const;
+const QUANTILES = [['p50Ms', 50], ['p95Ms', 95], ['p99Ms', 99]] as const;
 
-/** The nearest-rank percentile: the smallest value with at least q of all at or below it. */
-const rank = (q: number, n: number): number => Math.max(1, Math.ceil(q * n));
-
-/** Percentiles of durations sorted ascending (exact). */
-export function exactPercentiles(sorted: readonly number[]): Percentiles {
-  if (sorted.length === 0) return NO_PERCENTILES;
-  const p = { ...NO_PERCENTILES };
-  for (const [name, q] of QUANTILES) p[name] = sorted[rank(q, sorted.length) - 1]!;
-  return p;
-}
-
-/** Percentiles of a histogram (bin → count), each within RELATIVE_ERROR of the exact one. */
-export function histogramPercentiles(counts: ReadonlyMap<number, number>): Percentiles {
-  const bins = [...counts].filter(([, n]) => n > 0).sort((a, b) => a[0] - b[0]);
-  const total = bins.reduce((sum, [, n]) => sum + n, 0);
+/**
+ * Nearest-rank percentiles of values sorted ascending, the i-th weighing `weights[i]` (1 each when
+ * absent): the smallest value with at least p % of the weight at or below it. Integer ranks.
+ */
+function nearestRank(sorted: ArrayLike<number>, weights?: ArrayLike<number>): Percentiles {
+  let total = 0;
+  for (let i = 0; i < sorted.length; i++) total += weights ? weights[i]! : 1;
   if (total === 0) return NO_PERCENTILES;
   const p = { ...NO_PERCENTILES };
-  for (const [name, q] of QUANTILES) {
-    const wanted = rank(q, total);
+  for (const [name, pct] of QUANTILES) {
+    const wanted = Math.max(1, Math.ceil((pct * total) / 100));
     let seen = 0;
-    for (const [bin, n] of bins) {
-      seen += n;
+    for (let i = 0; i < sorted.length; i++) {
+      seen += weights ? weights[i]! : 1;
       if (seen >= wanted) {
-        p[name] = binValue(bin);
+        p[name] = sorted[i]!;
         break;
       }
     }
   }
   return p;
+}
+
+/** Exact percentiles of durations in any order. */
+export function exactPercentiles(durations: readonly number[]): Percentiles {
+  return nearestRank(Float64Array.from(durations).sort());
+}
+
+/** Percentiles of a histogram (bin → count), each within RELATIVE_ERROR of the exact one. */
+export function histogramPercentiles(counts: ReadonlyMap<number, number>): Percentiles {
+  const bins = [...counts].filter(([, n]) => n > 0).sort((a, b) => a[0] - b[0]);
+  return nearestRank(bins.map(([bin]) => binValue(bin)), bins.map(([, n]) => n));
+}
+
+/**
+ * A histogram as `histogramBinsSql` hands it over: "bin n bin n …" (one short row per hour rather
+ * than a row per bin, which costs more to carry out of the driver than to compute).
+ */
+export function parseBins(text: string): Map<number, number> {
+  const parts = text.split(' ');
+  const counts = new Map<number, number>();
+  for (let i = 0; i + 1 < parts.length; i += 2) counts.set(Number(parts[i]), Number(parts[i + 1]));
+  return counts;
 }

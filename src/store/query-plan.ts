@@ -168,16 +168,18 @@ export function directAkCountsSql(q: Omit<StoreQuery, 'offset' | 'limit'>, param
           FROM records WHERE ${windowConditions(q, param)} AND ak IS NOT NULL GROUP BY ak`;
 }
 
-/** A VDN's duration histograms (`bucket`, `bin`, `n`) of whole hours, from `record_latency`. */
-export function hourLatencySql(q: Pick<StoreQuery, 'vdnId'>, fromBucket: number, toBucket: number, param: Param): string {
-  return `${hoursCte(fromBucket, toBucket, param)} SELECT l.bucket AS bucket, l.bin AS bin, l.n AS n
-          FROM hours h CROSS JOIN record_latency l WHERE l.bucket = h.bucket AND l.vdn = ${param(q.vdnId)}`;
+/** A VDN's duration histograms (`bucket`, `bins`: latency.ts's parseBins) of whole hours, from `record_latency`. */
+export function hourHistogramsSql(q: Pick<StoreQuery, 'vdnId'>, fromBucket: number, toBucket: number, param: Param): string {
+  const concat = param.dialect === 'sqlite' ? 'group_concat' : 'string_agg';
+  return `${hoursCte(fromBucket, toBucket, param)} SELECT l.bucket AS bucket, ${concat}(l.bin || ' ' || l.n, ' ') AS bins
+          FROM hours h CROSS JOIN record_latency l WHERE l.bucket = h.bucket AND l.vdn = ${param(q.vdnId)} AND l.n > 0
+          GROUP BY l.bucket`;
 }
 
-/** Every duration of a window's records (`bucket`, `duration_ms`), sorted within each bucket of `bucketMs`. */
+/** Every duration of a window's records (`bucket`, `duration_ms`), in buckets of `bucketMs`. */
 export function durationsSql(q: Omit<StoreQuery, 'offset' | 'limit'>, bucketMs: number, param: Param): string {
   return `SELECT (oper_time / ${bucketMs}) * ${bucketMs} AS bucket, duration_ms FROM records
-          WHERE ${windowConditions(q, param)} AND duration_ms IS NOT NULL ORDER BY 1, 2`;
+          WHERE ${windowConditions(q, param)} AND duration_ms IS NOT NULL`;
 }
 
 /** The same counts read from the records themselves, in buckets of `bucketMs` (for partial hours and short windows). */

@@ -1,9 +1,9 @@
 import { hasFacetFilter, hasRecordFilter } from '../contract/filters.js';
-import type { CallCounts } from '../contract/stats.js';
+import type { CallCounts, Percentiles } from '../contract/stats.js';
 import { BUCKET_MS, hourSplit } from './buckets.js';
-import { exactPercentiles, histogramPercentiles, NO_PERCENTILES } from './latency.js';
+import { exactPercentiles, histogramPercentiles, NO_PERCENTILES, parseBins } from './latency.js';
 import {
-  countedByHour, directAkCountsSql, directUrlCountsSql, durationsSql, hourAkCountsSql, hourLatencySql, hourUrlCountsSql, type SqlBuilder,
+  countedByHour, directAkCountsSql, directUrlCountsSql, durationsSql, hourAkCountsSql, hourHistogramsSql, hourUrlCountsSql, type SqlBuilder,
 } from './query-plan.js';
 import type { StatsQuery, StoreStats } from './types.js';
 
@@ -13,9 +13,9 @@ export interface StatsPlan {
   counts: SqlBuilder[];
   /** `ak`, `n`, `failures`. */
   aks: SqlBuilder[];
-  /** `bucket`, `bin`, `n`: whole hours' duration histograms. */
+  /** `bucket`, `bins`: whole hours' duration histograms. */
   histograms: SqlBuilder[];
-  /** `bucket`, `duration_ms`: durations read from the records, sorted within each bucket. */
+  /** `bucket`, `duration_ms`: durations read from the records. */
   durations: SqlBuilder[];
 }
 
@@ -41,7 +41,7 @@ export function statsPlan(q: StatsQuery): StatsPlan {
       ...(split ? [(p) => hourAkCountsSql(q, split.firstFull, split.lastFullEnd, p)] : []) as SqlBuilder[],
       ...direct.map((w): SqlBuilder => (p) => directAkCountsSql({ ...q, ...w }, p)),
     ],
-    histograms: sketched ? [(p) => hourLatencySql(q, sketched.firstFull, sketched.lastFullEnd, p)] : [],
+    histograms: sketched ? [(p) => hourHistogramsSql(q, sketched.firstFull, sketched.lastFullEnd, p)] : [],
     durations: (sketched ? direct : [whole]).map((w): SqlBuilder => (p) => durationsSql({ ...q, ...w }, q.bucketMs, p)),
   };
 }
@@ -51,7 +51,7 @@ type Num = number | string;
 export interface StatsRows {
   counts: { bucket: Num; url: string; n: Num; failures: Num }[];
   aks: { ak: string; n: Num; failures: Num }[];
-  histograms: { bucket: Num; bin: Num; n: Num }[];
+  histograms: { bucket: Num; bins: string }[];
   durations: { bucket: Num; duration_ms: Num }[];
 }
 
@@ -77,25 +77,19 @@ export function summarizeStats(q: StatsQuery, rows: StatsRows): StoreStats {
   }
   const byAk = new Map<string, CallCounts>();
   for (const row of rows.aks) add(byAk, row.ak, Number(row.n), Number(row.failures));
-  const histograms = new Map<number, Map<number, number>>();
-  for (const row of rows.histograms) {
-    const bins = histograms.get(bucketOf(row.bucket)) ?? new Map<number, number>();
-    bins.set(Number(row.bin), (bins.get(Number(row.bin)) ?? 0) + Number(row.n));
-    histograms.set(bucketOf(row.bucket), bins);
-  }
+  // A bucket is at most an hour: either a whole hour (its histogram) or read from the records.
+  const percentiles = new Map<number, Percentiles>();
+  for (const row of rows.histograms) percentiles.set(bucketOf(row.bucket), histogramPercentiles(parseBins(row.bins)));
   const durations = new Map<number, number[]>();
   for (const row of rows.durations) {
-    const values = durations.get(bucketOf(row.bucket)) ?? [];
-    values.push(Number(row.duration_ms));
-    durations.set(bucketOf(row.bucket), values);
+    const values = durations.get(bucketOf(row.bucket));
+    if (values) values.push(Number(row.duration_ms));
+    else durations.set(bucketOf(row.bucket), [Number(row.duration_ms)]);
   }
+  for (const [bucket, values] of durations) percentiles.set(bucket, exactPercentiles(values));
   const buckets: StoreStats['buckets'] = [];
   for (let start = Math.floor(q.fromMs / q.bucketMs) * q.bucketMs; start < q.toMs; start += q.bucketMs) {
-    // A bucket is either a whole hour (histogram) or read from the records (sorted durations).
-    const histogram = histograms.get(start);
-    const values = durations.get(start);
-    const percentiles = histogram ? histogramPercentiles(histogram) : values ? exactPercentiles(values) : NO_PERCENTILES;
-    buckets.push({ start, ...(byBucket.get(start) ?? { calls: 0, failures: 0 }), ...percentiles });
+    buckets.push({ start, ...(byBucket.get(start) ?? { calls: 0, failures: 0 }), ...(percentiles.get(start) ?? NO_PERCENTILES) });
   }
   return {
     buckets,
