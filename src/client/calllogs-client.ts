@@ -1,6 +1,7 @@
 import { Agent, request } from 'undici';
 import { SUCCESS_CODE } from '../contract/codes.js';
-import type { OpenapiLog } from '../contract/record.js';
+import type { OpenapiLog, RecordLine } from '../contract/record.js';
+import type { RecordResponseBody } from '../contract/record-lookup.js';
 import type { QueryResponseBody } from '../contract/response.js';
 import type { StatsResponseBody, StatsResult } from '../contract/stats.js';
 import { processTimeZone } from '../contract/time.js';
@@ -28,6 +29,10 @@ export interface StatsParams extends FilterParams {
   /** `yyyy-MM-dd HH:mm:ss`, in the server's time zone. */
   beginTime: string;
   endTime: string;
+}
+
+export interface RecordParams extends Pick<OpenapiLog, 'id' | 'operTime'> {
+  vdnId: number;
 }
 
 export interface PageParams extends StatsParams {
@@ -69,6 +74,16 @@ export class CalllogsClient {
   async stats(params: StatsParams, signal?: AbortSignal): Promise<StatsResult> {
     const { vdnId, ...body } = params;
     return (await this.post<StatsResponseBody>(`/rest/isales/v1/openapi/campaigns/${vdnId}/calllogs/stats`, body, signal)).result;
+  }
+
+  /**
+   * One record with what the calllogs answer leaves out (its VDN, access key, client address and
+   * duration), named by `id` and `operTime` as a calllogs answer gives them; `undefined` when the
+   * VDN has no such record.
+   */
+  async record(params: RecordParams, signal?: AbortSignal): Promise<RecordLine | undefined> {
+    const { vdnId, ...body } = params;
+    return (await this.post<RecordResponseBody>(`/rest/isales/v1/openapi/campaigns/${vdnId}/calllogs/record`, body, signal)).result ?? undefined;
   }
 
   private async post<T>(path: string, body: object, signal: AbortSignal | undefined): Promise<T> {

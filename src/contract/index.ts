@@ -9,3 +9,4 @@ export * from './stats.js';
 export * from './request-target.js';
 export * from './call-vdn.js';
 export * from './filters.js';
+export * from './record-lookup.js';

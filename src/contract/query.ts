@@ -97,7 +97,8 @@ export function queryWindow(query: Pick<CalllogsQuery, 'beginTime' | 'endTime'>,
   };
 }
 
-function checkBodyShape(body: unknown): Record<string, unknown> {
+/** The body is a JSON object of at most MAX_BODY_FIELDS fields, none named like a prototype property. */
+export function checkBodyShape(body: unknown): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw fieldError('WRONG_TYPE', 'body', 'must be a JSON object');
   }
@@ -110,7 +111,8 @@ function checkBodyShape(body: unknown): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-function isEmpty(value: unknown): boolean {
+/** Missing, null and "" all mean "not given" (contract.md §2). */
+export function isEmpty(value: unknown): boolean {
   return value === undefined || value === null || value === '';
 }
 

@@ -2,6 +2,7 @@ import { foldAscii, hasFacetFilter, hasRecordFilter, type RecordFilters } from '
 import type { Outcome, UrlFilter } from '../contract/query.js';
 import { SUCCESS_RESULT_CODES } from '../contract/outcome.js';
 import type { CallRecord } from '../contract/record.js';
+import type { RecordLookup } from '../contract/record-lookup.js';
 import { BUCKET_MS, TOTAL_URL } from './buckets.js';
 import type { ScanFilter, StoreQuery } from './types.js';
 import { urlRange } from './url-filter.js';
@@ -187,6 +188,11 @@ export function directUrlCountsSql(q: Omit<StoreQuery, 'offset' | 'limit'>, buck
   return `SELECT (oper_time / ${bucketMs}) * ${bucketMs} AS bucket, url, count(*) AS n,
             sum(CASE WHEN ${FAILURE_SQL} THEN 1 ELSE 0 END) AS failures
           FROM records WHERE ${windowConditions(q, param)} GROUP BY 1, 2`;
+}
+
+/** One record of a VDN by its key (receive time and id): a primary-key probe on both stores. */
+export function recordSql(vdnId: number, key: RecordLookup, param: Param): string {
+  return `SELECT * FROM records WHERE oper_time = ${param(key.operTimeMs)} AND id = ${param(key.id)} AND vdn = ${param(vdnId)}`;
 }
 
 export const SCAN_PAGE = 1000;

@@ -1,4 +1,5 @@
 import type { CallRecord } from '../contract/record.js';
+import type { RecordLookup } from '../contract/record-lookup.js';
 import type { RecordFilters } from '../contract/filters.js';
 import type { Outcome, TimeWindow, UrlFilter } from '../contract/query.js';
 import type { CallCounts, Percentiles } from '../contract/stats.js';
@@ -92,6 +93,8 @@ export interface LogStore {
   query(query: StoreQuery): Promise<QueryPage>;
   /** Calls and failures per time bucket and per url over a window, from the count structures. */
   stats(query: StatsQuery): Promise<StoreStats>;
+  /** The VDN's record with this receive time and id (its key in both stores), if there is one. */
+  findRecord(vdnId: number, key: RecordLookup): Promise<CallRecord | undefined>;
   /** Every matching record, oldest first within each VDN, VDNs in ascending order (no VDN first). */
   scan(filter: ScanFilter): AsyncIterable<CallRecord>;
   beginImport(): Promise<ImportSession>;

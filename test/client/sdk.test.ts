@@ -138,6 +138,17 @@ describe('CalllogsClient.records over a real server', () => {
     expect((await client.stats({ ...window, ...filters })).total.calls).toBe(firstDay.length);
     expect((await client.stats({ ...window, ak: 'ak-nobody' })).total.calls).toBe(0);
   });
+
+  it('record() answers a listed record with its access key, client address and duration; undefined for none', async () => {
+    const window = { vdnId: 6, beginTime: '2022-08-01 00:00:00', endTime: '2022-08-01 23:59:59' };
+    const [listed] = (await client.page({ ...window, offset: 0, limit: 1 })).result;
+    const kept = stored.find((r) => r.id === listed!.id)!;
+    expect(await client.record({ vdnId: 6, id: listed!.id, operTime: listed!.operTime }))
+      .toEqual({ ...listed, vdnId: 6, ak: kept.ak, clientIp: kept.clientIp, durationMs: kept.durationMs });
+    expect(await client.record({ vdnId: 7, id: listed!.id, operTime: listed!.operTime })).toBeUndefined();
+    const error = await client.record({ vdnId: 6, id: 'x', operTime: listed!.operTime }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 400, resultCode: '02000005' });
+  });
 });
 
 describe('CalllogsClient retries', () => {

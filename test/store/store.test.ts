@@ -94,6 +94,14 @@ for (const { name, skip, setup } of STORES) describe.skipIf(skip)(`${name} store
     expect(page.records[0]).toEqual(all[0]);
   });
 
+  it('finds a record by its VDN, receive time and id, and nothing when any of them differs', async () => {
+    const r = all[0]!;
+    expect(await store.findRecord(2, { id: r.id, operTimeMs: r.operTime })).toEqual(r);
+    expect(await store.findRecord(3, { id: r.id, operTimeMs: r.operTime })).toBeUndefined();
+    expect(await store.findRecord(2, { id: r.id, operTimeMs: r.operTime + 1 })).toBeUndefined();
+    expect(await store.findRecord(2, { id: all[3]!.id, operTimeMs: r.operTime })).toBeUndefined();
+  });
+
   it('scans records of one VDN, of no VDN, or all of them, oldest first', async () => {
     const ids = async (filter: Parameters<LogStore['scan']>[0]) => {
       const out: CallRecord[] = [];

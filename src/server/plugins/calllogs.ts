@@ -4,6 +4,7 @@ import { parseJsonBody, requireJsonContentType } from '../../contract/body.js';
 import { queryWindow, validateQueryBody, validateStatsBody } from '../../contract/query.js';
 import { STATS_SUCCESS_DESC, statsBucketMs, statsResponseBody, type StatsResponseBody } from '../../contract/stats.js';
 import { toOpenapiLog } from '../../contract/record.js';
+import { RECORD_SUCCESS_DESC, recordResponseBody, validateRecordBody, type RecordResponseBody } from '../../contract/record-lookup.js';
 import { QUERY_SUCCESS_DESC, queryResponseBody, type QueryResponseBody } from '../../contract/response.js';
 import { NO_VDN, type LogStore } from '../../store/types.js';
 import { callVdn } from '../call-vdn.js';
@@ -12,6 +13,8 @@ import { sendError } from './errors.js';
 export const CALLLOGS_ROUTE = '/rest/isales/v1/openapi/campaigns/:vdnId/calllogs';
 /** Our extension: calls and failures over a window (contract/stats.ts). */
 export const STATS_ROUTE = '/rest/isales/v1/openapi/campaigns/:vdnId/calllogs/stats';
+/** Our extension: one record with what the store keeps beyond the seed's fields (contract/record-lookup.ts). */
+export const RECORD_ROUTE = '/rest/isales/v1/openapi/campaigns/:vdnId/calllogs/record';
 /** Our extension: the same query over calls that named no VDN, for all-VDN keys. */
 export const CALLLOGS_NO_VDN_ROUTE = '/rest/isales/v1/openapi/calllogs';
 
@@ -28,7 +31,7 @@ export interface CalllogsOptions {
  * the caller (and a gateway must not forward it).
  */
 export async function calllogsMethodPlugin(app: FastifyInstance): Promise<void> {
-  for (const url of [CALLLOGS_ROUTE, STATS_ROUTE, CALLLOGS_NO_VDN_ROUTE]) {
+  for (const url of [CALLLOGS_ROUTE, STATS_ROUTE, RECORD_ROUTE, CALLLOGS_NO_VDN_ROUTE]) {
     app.route({
       method: ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
       url,
@@ -74,11 +77,19 @@ async function answerStats(request: FastifyRequest, vdnId: number, options: Call
   return statsResponseBody(bucketMs, stats.buckets, stats.urls, stats.aks);
 }
 
+/** One record of the VDN by its key (null when the VDN has none such). */
+async function answerRecord(request: FastifyRequest, vdnId: number, options: CalllogsOptions): Promise<RecordResponseBody> {
+  const record = await options.store.findRecord(vdnId, validateRecordBody(jsonBody(request)));
+  request.callResult = { code: SUCCESS_CODE, desc: RECORD_SUCCESS_DESC };
+  return recordResponseBody(record);
+}
+
 /** The vendor's "Querying Interface Invocation Records" interface and our extensions, in the signed scope. */
 export async function calllogsRoutes(app: FastifyInstance, options: CalllogsOptions): Promise<void> {
   // The scope check has read the VDN (callVdn): the handler answers for that one and no other.
   app.post(CALLLOGS_ROUTE, { config: OWN }, (request) => answerQuery(request, callVdn(request)!, options));
   app.post(STATS_ROUTE, { config: OWN }, (request) => answerStats(request, callVdn(request)!, options));
+  app.post(RECORD_ROUTE, { config: OWN }, (request) => answerRecord(request, callVdn(request)!, options));
   // Calls that named no VDN: in the scope of all-VDN keys only (authentication.ts).
   app.post(CALLLOGS_NO_VDN_ROUTE, { config: OWN }, (request) => answerQuery(request, NO_VDN, options));
 }

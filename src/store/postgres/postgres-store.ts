@@ -1,9 +1,11 @@
 import pg from 'pg';
 import { CalllogsError } from '../../contract/codes.js';
 import type { CallRecord } from '../../contract/record.js';
-import { BUCKET_MS, DAY_MS, hourSplit, locate, TOTAL_URL, type Seek } from '../buckets.js';
+import type { RecordLookup } from '../../contract/record-lookup.js';
+import { BUCKET_MS, DAY_MS, TOTAL_URL } from '../buckets.js';
 import { addTallySql, TALLY_TABLES } from '../tallies.js';
-import { bindSql, countedByHour, FAILURE_SQL, hourCountsSql, keysetScan, scanPageSql, windowConditions, type SqlBuilder } from '../query-plan.js';
+import { bindSql, FAILURE_SQL, keysetScan, recordSql, scanPageSql, windowConditions, type SqlBuilder } from '../query-plan.js';
+import { seekPlan } from '../seek-plan.js';
 import { statsPlan, summarizeStats } from '../stats-plan.js';
 import { RECORD_COLUMNS, rowValues, toKey, toRecord, vdnsColumn, type KeyRow, type RecordRow } from '../rows.js';
 import {
@@ -175,17 +177,10 @@ export class PostgresStore implements LogStore {
 
   query(q: StoreQuery): Promise<QueryPage> {
     return this.snapshot(async (client) => {
-      const countRange = async (fromMs: number, toMs: number): Promise<number> =>
-        Number((await rows<{ n: string }>(client, (p) => `SELECT count(*) AS n FROM records WHERE ${windowConditions({ ...q, fromMs, toMs }, p)}`))[0]!.n);
-      const split = countedByHour(q) ? hourSplit(q.fromMs, q.toMs) : undefined;
-      const seek: Seek = split
-        ? locate(q.offset, q.toMs, split, {
-          newestEdge: await countRange(split.lastFullEnd, q.toMs),
-          hours: (await rows<{ bucket: number; n: string }>(client, (p) => hourCountsSql(q, split.firstFull, split.lastFullEnd, p)))
-            .map((h) => ({ bucket: h.bucket, n: Number(h.n) })),
-          oldestEdge: await countRange(q.fromMs, split.firstFull),
-        })
-        : { count: await countRange(q.fromMs, q.toMs), toMs: q.toMs, offset: q.offset };
+      const plan = seekPlan(q);
+      let step = plan.next();
+      while (!step.done) step = plan.next(await rows(client, step.value));
+      const seek = step.value;
       if (q.offset >= seek.count) return { count: seek.count, records: [] };
       // The page's keys come from an index-only scan, skipping within one hour at most; then only
       // its rows are read, by primary key within the window's partitions.
@@ -210,6 +205,13 @@ export class PostgresStore implements LogStore {
         return all;
       };
       return summarizeStats(q, { counts: await run(plan.counts), aks: await run(plan.aks), histograms: await run(plan.histograms), durations: await run(plan.durations) });
+    });
+  }
+
+  findRecord(vdnId: number, key: RecordLookup): Promise<CallRecord | undefined> {
+    return guarded(async () => {
+      const { text, values } = bindSql((p) => recordSql(vdnId, key, p), 'postgres');
+      return (await this.pool.query<RecordRow>(text, values)).rows.map(toRecord)[0];
     });
   }
 

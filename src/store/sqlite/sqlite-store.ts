@@ -3,10 +3,12 @@ import { dirname } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { CalllogsError } from '../../contract/codes.js';
 import type { CallRecord } from '../../contract/record.js';
-import { countDeltas, hourSplit, locate, type CountDelta, type Seek } from '../buckets.js';
+import type { RecordLookup } from '../../contract/record-lookup.js';
+import { countDeltas, type CountDelta } from '../buckets.js';
 import { addTallySql, TALLY_TABLES } from '../tallies.js';
 import { ensurePrivateDir, ensurePrivateFile, warnOnStderr, type Warn } from '../private-files.js';
-import { bindSql, countedByHour, hourCountsSql, keysetScan, scanPageSql, windowConditions, type SqlBuilder } from '../query-plan.js';
+import { bindSql, keysetScan, recordSql, scanPageSql, windowConditions, type SqlBuilder } from '../query-plan.js';
+import { seekPlan } from '../seek-plan.js';
 import { statsPlan, summarizeStats } from '../stats-plan.js';
 import { RECORD_COLUMNS, rowValues, toKey, toRecord, vdnsColumn, type KeyRow, type RecordRow, type RowValues } from '../rows.js';
 import {
@@ -140,17 +142,11 @@ export class SqliteStore implements LogStore {
   }
 
   query(q: StoreQuery): Promise<QueryPage> {
-    const countRange = (fromMs: number, toMs: number): number =>
-      this.all<{ n: number }>((p) => `SELECT count(*) AS n FROM records WHERE ${windowConditions({ ...q, fromMs, toMs }, p)}`)[0]!.n;
     const read = this.db.transaction((): QueryPage => {
-      const split = countedByHour(q) ? hourSplit(q.fromMs, q.toMs) : undefined;
-      const seek: Seek = split
-        ? locate(q.offset, q.toMs, split, {
-          newestEdge: countRange(split.lastFullEnd, q.toMs),
-          hours: this.all((p) => hourCountsSql(q, split.firstFull, split.lastFullEnd, p)),
-          oldestEdge: countRange(q.fromMs, split.firstFull),
-        })
-        : { count: countRange(q.fromMs, q.toMs), toMs: q.toMs, offset: q.offset };
+      const plan = seekPlan(q);
+      let step = plan.next();
+      while (!step.done) step = plan.next(this.all(step.value));
+      const seek = step.value;
       if (q.offset >= seek.count) return { count: seek.count, records: [] };
       // The page's rowids come from the covering index, skipping within one hour at most; only
       // those rows are then read.
@@ -169,6 +165,10 @@ export class SqliteStore implements LogStore {
       counts: run(plan.counts), aks: run(plan.aks), histograms: run(plan.histograms), durations: run(plan.durations),
     }));
     return guarded(() => read.deferred());
+  }
+
+  findRecord(vdnId: number, key: RecordLookup): Promise<CallRecord | undefined> {
+    return guarded(() => this.all<RecordRow>((p) => recordSql(vdnId, key, p)).map(toRecord)[0]);
   }
 
   scan(filter: ScanFilter): AsyncIterable<CallRecord> {
