@@ -1,7 +1,9 @@
 // Synthetic invocation records for benchmarks and large tests: deterministic (seeded), spread
 // evenly over `days` ending at `endMs`, oldest first. 100 VDNs, VDN 1 holding 30 % of the calls;
 // 26 interface URLs per VDN (10 interface templates; the 4 that carry an id take 5 ids each), drawn
-// from 50 Zipf-weighted choices; about 8 % failures.
+// from 50 Zipf-weighted choices; about 8 % failures. Each VDN has three integrators (access keys
+// `ak-<vdn>-1` … `-3`, taking 60, 30 and 10 % of its calls, each from four client addresses); a call
+// refused for its signature (401) has no verified key.
 import { createIdGenerator } from '../../dist/record/ids.js';
 
 function mulberry32(seed) {
@@ -44,6 +46,8 @@ const FAILURES = [[400, '02000007', 'limit: must be between 1 and 100'], [401, '
   [500, '0200500', 'internal error'], [404, '0200404', 'url: no such interface']];
 
 export const HOT_VDN = 1;
+/** Which integrator of its VDN makes the i-th call (by i mod 10): 60, 30, 10 %. */
+const INTEGRATOR_SHARE = [1, 1, 1, 1, 1, 1, 2, 2, 2, 3];
 
 /** Yields `count` records; a url is one of 50 weighted choices (a template and one of 5 ids). */
 export function* generateRecords({ count, days = 30, endMs = Date.UTC(2026, 9, 31), seed = 42 }) {
@@ -62,6 +66,7 @@ export function* generateRecords({ count, days = 30, endMs = Date.UTC(2026, 9, 3
     const url = '/rest/isales/v1/openapi/' + template.replace('{vdn}', vdnId).replace('{id}', id).replace('{id2}', id * 7);
     const failed = random() < 0.08 ? FAILURES[Math.floor(random() * FAILURES.length)] : undefined;
     const phone = `138****${String(Math.floor(random() * 10_000)).padStart(4, '0')}`;
+    const integrator = INTEGRATOR_SHARE[i % INTEGRATOR_SHARE.length];
     yield {
       id: nextId(operTime),
       operTime,
@@ -72,8 +77,8 @@ export function* generateRecords({ count, days = 30, endMs = Date.UTC(2026, 9, 3
       httpStatus: failed ? failed[0] : 200,
       type,
       vdnId,
-      ak: `ak-integrator-${vdnId % 7}`,
-      clientIp: `10.0.${vdnId % 255}.${(u * 3) % 255}`,
+      ak: failed?.[0] === 401 ? undefined : `ak-${vdnId}-${integrator}`,
+      clientIp: `10.${Math.floor(vdnId / 256)}.${vdnId % 256}.${integrator * 4 + (Math.floor(i / 10) % 4)}`,
       durationMs: Math.round(random() * 2000) / 10,
     };
   }

@@ -21,6 +21,15 @@ describe('the benchmark data generator at a small size', () => {
     expect(new Set(records.map((r) => r.id)).size).toBe(records.length);
   });
 
+  it('gives each VDN three integrators (60 / 30 / 10 %) calling from four addresses each; a 401 carries no key', () => {
+    const hot = records.filter((r) => r.vdnId === HOT_VDN);
+    const share = (ak: string) => hot.filter((r) => r.ak === ak).length / hot.filter((r) => r.ak).length;
+    expect([share('ak-1-1'), share('ak-1-2'), share('ak-1-3')].map((x) => Math.round(x * 10))).toEqual([6, 3, 1]);
+    expect(records.filter((r) => r.httpStatus === 401).every((r) => r.ak === undefined)).toBe(true);
+    expect(records.filter((r) => r.ak === undefined).every((r) => r.httpStatus === 401)).toBe(true);
+    expect(new Set(hot.map((r) => r.clientIp)).size).toBe(12);
+  });
+
   it('is deterministic and loads through the store', async () => {
     expect([...generateRecords({ count: 100, endMs: end })]).toEqual([...generateRecords({ count: 100, endMs: end })]);
     const store = SqliteStore.open(join(tempDir(), 'generated.db'));
