@@ -7,4 +7,4 @@ export type { FilterParams } from './filters.js';
 export type { RetryOptions } from './retry.js';
 export type { QueryResponseBody, ErrorBody } from '../contract/response.js';
 export type { OpenapiLog, RecordLine } from '../contract/record.js';
-export type { StatsResult, StatsBucket, InterfaceCounts, AccessKeyCounts, CallCounts, Percentiles } from '../contract/stats.js';
+export type { StatsResult, StatsBucket, InterfaceCounts, AccessKeyCounts, ResultCodeCounts, CallCounts, Percentiles } from '../contract/stats.js';

@@ -5,10 +5,12 @@ import { formatOperTime } from './time.js';
 
 /**
  * Our extension `POST .../campaigns/{vdnId}/calllogs/stats`: calls and failures per time bucket and
- * the busiest and most failing interfaces over a calllogs window (same body rules, no paging).
+ * the busiest and most failing interfaces, access keys and result codes over a calllogs window
+ * (same body rules and filters, no paging).
  */
 export const STATS_SUCCESS_DESC = 'queryCalllogsStats success';
-export const TOP_INTERFACES = 10;
+/** Rows of each top list. */
+export const TOP_ROWS = 10;
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -54,29 +56,37 @@ export interface AccessKeyCounts extends CallCounts {
   ak: string;
 }
 
+export interface ResultCodeCounts extends CallCounts {
+  resultCode: string;
+}
+
 export interface StatsResult {
   bucketSeconds: number;
   buckets: StatsBucket[];
   total: CallCounts;
-  /** At most TOP_INTERFACES, most calls first. */
+  /** At most TOP_ROWS, most calls first. */
   topByCalls: InterfaceCounts[];
-  /** At most TOP_INTERFACES with at least one failure, most failures first. */
+  /** At most TOP_ROWS with at least one failure, most failures first. */
   topByFailures: InterfaceCounts[];
-  /** At most TOP_INTERFACES access keys, most calls first (calls without a verified key are not listed). */
+  /** At most TOP_ROWS access keys, most calls first (calls without a verified key are not listed). */
   topByAk: AccessKeyCounts[];
+  /** At most TOP_ROWS result codes, most calls first. */
+  topByResultCode: ResultCodeCounts[];
 }
 
 export interface StatsResponseBody extends ErrorBody {
   result: StatsResult;
 }
 
-const byUrl = (a: InterfaceCounts, b: InterfaceCounts) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0);
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const byUrl = (a: InterfaceCounts, b: InterfaceCounts) => byText(a.url, b.url);
 
 export function statsResponseBody(
   bucketMs: number,
   buckets: (CallCounts & Percentiles & { start: number })[],
   urls: InterfaceCounts[],
   aks: AccessKeyCounts[],
+  resultCodes: ResultCodeCounts[],
 ): StatsResponseBody {
   const total = urls.reduce((t, u) => ({ calls: t.calls + u.calls, failures: t.failures + u.failures }), { calls: 0, failures: 0 });
   return {
@@ -84,9 +94,10 @@ export function statsResponseBody(
       bucketSeconds: bucketMs / 1000,
       buckets: buckets.map((b) => ({ time: formatOperTime(b.start), calls: b.calls, failures: b.failures, p50Ms: b.p50Ms, p95Ms: b.p95Ms, p99Ms: b.p99Ms })),
       total,
-      topByCalls: [...urls].sort((a, b) => b.calls - a.calls || byUrl(a, b)).slice(0, TOP_INTERFACES),
-      topByFailures: urls.filter((u) => u.failures > 0).sort((a, b) => b.failures - a.failures || byUrl(a, b)).slice(0, TOP_INTERFACES),
-      topByAk: [...aks].sort((a, b) => b.calls - a.calls || (a.ak < b.ak ? -1 : a.ak > b.ak ? 1 : 0)).slice(0, TOP_INTERFACES),
+      topByCalls: [...urls].sort((a, b) => b.calls - a.calls || byUrl(a, b)).slice(0, TOP_ROWS),
+      topByFailures: urls.filter((u) => u.failures > 0).sort((a, b) => b.failures - a.failures || byUrl(a, b)).slice(0, TOP_ROWS),
+      topByAk: [...aks].sort((a, b) => b.calls - a.calls || byText(a.ak, b.ak)).slice(0, TOP_ROWS),
+      topByResultCode: [...resultCodes].sort((a, b) => b.calls - a.calls || byText(a.resultCode, b.resultCode)).slice(0, TOP_ROWS),
     },
     ...errorBody(SUCCESS_CODE, STATS_SUCCESS_DESC),
   };

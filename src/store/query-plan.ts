@@ -156,17 +156,22 @@ export function hourUrlCountsSql(q: Pick<StoreQuery, 'vdnId' | 'url' | 'outcome'
           FROM ${HOURS_FIRST} AND ${vdn} AND ${notTotal} AND ${url}`;
 }
 
-/** Calls and failures per access key (none: not counted) over whole hours, from `record_facets`. */
-export function hourAkCountsSql(q: Pick<StoreQuery, 'vdnId' | 'url' | 'outcome' | 'filters'>, fromBucket: number, toBucket: number, param: Param): string {
-  return `${hoursCte(fromBucket, toBucket, param)} SELECT f.ak AS ak, sum(f.n) AS n, sum(CASE WHEN ${FAILURE_SQL} THEN f.n ELSE 0 END) AS failures
-          FROM hours h CROSS JOIN record_facets f WHERE f.bucket = h.bucket AND ${facetConditions(q, param)} AND f.ak <> ''
-          GROUP BY f.ak`;
+/**
+ * Calls and failures per access key ('' for none) and result code over whole hours (`ak`,
+ * `result_code`, `n`, `failures`), from `record_facets`: a handful of rows, summed per key and per
+ * code by the caller.
+ */
+export function hourKeyCodeCountsSql(q: Pick<StoreQuery, 'vdnId' | 'url' | 'outcome' | 'filters'>, fromBucket: number, toBucket: number, param: Param): string {
+  return `${hoursCte(fromBucket, toBucket, param)} SELECT f.ak AS ak, f.result_code AS result_code, sum(f.n) AS n,
+            sum(CASE WHEN ${FAILURE_SQL} THEN f.n ELSE 0 END) AS failures
+          FROM hours h CROSS JOIN record_facets f WHERE f.bucket = h.bucket AND ${facetConditions(q, param)}
+          GROUP BY f.ak, f.result_code`;
 }
 
 /** The same read from the records themselves (partial hours, short windows, filters without hourly counts). */
-export function directAkCountsSql(q: Omit<StoreQuery, 'offset' | 'limit'>, param: Param): string {
-  return `SELECT ak, count(*) AS n, sum(CASE WHEN ${FAILURE_SQL} THEN 1 ELSE 0 END) AS failures
-          FROM records WHERE ${windowConditions(q, param)} AND ak IS NOT NULL GROUP BY ak`;
+export function directKeyCodeCountsSql(q: Omit<StoreQuery, 'offset' | 'limit'>, param: Param): string {
+  return `SELECT coalesce(ak, '') AS ak, result_code, count(*) AS n, sum(CASE WHEN ${FAILURE_SQL} THEN 1 ELSE 0 END) AS failures
+          FROM records WHERE ${windowConditions(q, param)} GROUP BY 1, 2`;
 }
 
 /** A VDN's duration histograms (`bucket`, `bins`: latency.ts's parseBins) of whole hours, from `record_latency`. */

@@ -3,7 +3,7 @@ import type { CallCounts, Percentiles } from '../contract/stats.js';
 import { BUCKET_MS, hourSplit } from './buckets.js';
 import { exactPercentiles, histogramPercentiles, NO_PERCENTILES, parseBins } from './latency.js';
 import {
-  countedByHour, directAkCountsSql, directUrlCountsSql, durationsSql, hourAkCountsSql, hourHistogramsSql, hourUrlCountsSql, type SqlBuilder,
+  countedByHour, directKeyCodeCountsSql, directUrlCountsSql, durationsSql, hourHistogramsSql, hourKeyCodeCountsSql, hourUrlCountsSql, type SqlBuilder,
 } from './query-plan.js';
 import type { StatsQuery, StoreStats } from './types.js';
 
@@ -11,8 +11,8 @@ import type { StatsQuery, StoreStats } from './types.js';
 export interface StatsPlan {
   /** `bucket`, `url`, `n`, `failures`. */
   counts: SqlBuilder[];
-  /** `ak`, `n`, `failures`. */
-  aks: SqlBuilder[];
+  /** `ak` ('' for none), `result_code`, `n`, `failures`. */
+  keyCodes: SqlBuilder[];
   /** `bucket`, `bins`: whole hours' duration histograms. */
   histograms: SqlBuilder[];
   /** `bucket`, `duration_ms`: durations read from the records. */
@@ -37,9 +37,9 @@ export function statsPlan(q: StatsQuery): StatsPlan {
       ...(split ? [(p) => hourUrlCountsSql(q, split.firstFull, split.lastFullEnd, p)] : []) as SqlBuilder[],
       ...direct.map((w): SqlBuilder => (p) => directUrlCountsSql({ ...q, ...w }, q.bucketMs, p)),
     ],
-    aks: [
-      ...(split ? [(p) => hourAkCountsSql(q, split.firstFull, split.lastFullEnd, p)] : []) as SqlBuilder[],
-      ...direct.map((w): SqlBuilder => (p) => directAkCountsSql({ ...q, ...w }, p)),
+    keyCodes: [
+      ...(split ? [(p) => hourKeyCodeCountsSql(q, split.firstFull, split.lastFullEnd, p)] : []) as SqlBuilder[],
+      ...direct.map((w): SqlBuilder => (p) => directKeyCodeCountsSql({ ...q, ...w }, p)),
     ],
     histograms: sketched ? [(p) => hourHistogramsSql(q, sketched.firstFull, sketched.lastFullEnd, p)] : [],
     durations: (sketched ? direct : [whole]).map((w): SqlBuilder => (p) => durationsSql({ ...q, ...w }, q.bucketMs, p)),
@@ -50,7 +50,7 @@ export function statsPlan(q: StatsQuery): StatsPlan {
 type Num = number | string;
 export interface StatsRows {
   counts: { bucket: Num; url: string; n: Num; failures: Num }[];
-  aks: { ak: string; n: Num; failures: Num }[];
+  keyCodes: { ak: string; result_code: string; n: Num; failures: Num }[];
   histograms: { bucket: Num; bins: string }[];
   durations: { bucket: Num; duration_ms: Num }[];
 }
@@ -76,7 +76,12 @@ export function summarizeStats(q: StatsQuery, rows: StatsRows): StoreStats {
     add(byUrl, row.url, Number(row.n), Number(row.failures));
   }
   const byAk = new Map<string, CallCounts>();
-  for (const row of rows.aks) add(byAk, row.ak, Number(row.n), Number(row.failures));
+  const byCode = new Map<string, CallCounts>();
+  for (const row of rows.keyCodes) {
+    // Calls without a verified key count for their result code, not as an access key.
+    if (row.ak !== '') add(byAk, row.ak, Number(row.n), Number(row.failures));
+    add(byCode, row.result_code, Number(row.n), Number(row.failures));
+  }
   // A bucket is at most an hour: either a whole hour (its histogram) or read from the records.
   const percentiles = new Map<number, Percentiles>();
   for (const row of rows.histograms) percentiles.set(bucketOf(row.bucket), histogramPercentiles(parseBins(row.bins)));
@@ -95,5 +100,6 @@ export function summarizeStats(q: StatsQuery, rows: StatsRows): StoreStats {
     buckets,
     urls: [...byUrl].map(([url, c]) => ({ url, ...c })),
     aks: [...byAk].map(([ak, c]) => ({ ak, ...c })),
+    resultCodes: [...byCode].map(([resultCode, c]) => ({ resultCode, ...c })),
   };
 }

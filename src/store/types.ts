@@ -38,6 +38,8 @@ export interface StoreStats {
   urls: (CallCounts & { url: string })[];
   /** Every access key with calls in the window (calls without one are not listed). */
   aks: (CallCounts & { ak: string })[];
+  /** Every result code of the window's calls. */
+  resultCodes: (CallCounts & { resultCode: string })[];
 }
 
 export interface ScanFilter {

@@ -42,6 +42,9 @@ describe('the stats interface and the outcome filter', () => {
     // Every call took 1.5 ms: whole hours read it from their histogram, within 2 %.
     for (const name of ['p50Ms', 'p95Ms', 'p99Ms']) expect(Math.abs(result.buckets[10][name] - 1.5)).toBeLessThanOrEqual(0.03);
     expect(result.topByAk).toEqual([{ ak: 'ak-test', calls: 10, failures: 4 }]);
+    expect(result.topByResultCode).toEqual([
+      { resultCode: '0200000', calls: 6, failures: 0 }, { resultCode: '02000001', calls: 3, failures: 3 }, { resultCode: '0200500', calls: 1, failures: 1 },
+    ]);
     expect(result.total).toEqual({ calls: 10, failures: 4 });
     expect(result.topByCalls).toEqual([{ url: A, calls: 7, failures: 1 }, { url: B, calls: 3, failures: 3 }]);
     expect(result.topByFailures).toEqual([{ url: B, calls: 3, failures: 3 }, { url: A, calls: 7, failures: 1 }]);

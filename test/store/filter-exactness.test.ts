@@ -120,6 +120,7 @@ function naiveStats(all: CallRecord[], q: Query & { bucketMs: number }) {
     buckets,
     urls: group((r) => r.url).map(({ key, ...c }) => ({ url: key, ...c })),
     aks: group((r) => r.ak).map(({ key, ...c }) => ({ ak: key, ...c })),
+    resultCodes: group((r) => r.resultCode).map(({ key, ...c }) => ({ resultCode: key, ...c })),
   };
 }
 
@@ -128,8 +129,10 @@ function expectStats(got: StoreStats, expected: ReturnType<typeof naiveStats>, l
   const byKey = <T, K extends keyof T>(rows: T[], key: K) => [...rows].sort((a, b) => (String(a[key]) < String(b[key]) ? -1 : 1));
   expect({
     buckets: got.buckets.map(({ start, calls, failures }) => ({ start, calls, failures })), urls: byKey(got.urls, 'url'), aks: byKey(got.aks, 'ak'),
+    resultCodes: byKey(got.resultCodes, 'resultCode'),
   }, label).toEqual({
     buckets: expected.buckets.map(({ start, calls, failures }) => ({ start, calls, failures })), urls: expected.urls, aks: expected.aks,
+    resultCodes: expected.resultCodes,
   });
   got.buckets.forEach((bucket, i) => {
     for (const name of ['p50Ms', 'p95Ms', 'p99Ms'] as const) {

@@ -74,7 +74,7 @@ async function answerStats(request: FastifyRequest, vdnId: number, options: Call
   const bucketMs = statsBucketMs(window);
   const stats = await options.store.stats({ vdnId, ...window, url: query.url, outcome: query.outcome, filters: query.filters, bucketMs });
   request.callResult = { code: SUCCESS_CODE, desc: STATS_SUCCESS_DESC };
-  return statsResponseBody(bucketMs, stats.buckets, stats.urls, stats.aks);
+  return statsResponseBody(bucketMs, stats.buckets, stats.urls, stats.aks, stats.resultCodes);
 }
 
 /** One record of the VDN by its key (null when the VDN has none such). */

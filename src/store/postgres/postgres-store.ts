@@ -204,7 +204,7 @@ export class PostgresStore implements LogStore {
         for (const build of builds) all.push(...(await rows<T>(client, build)));
         return all;
       };
-      return summarizeStats(q, { counts: await run(plan.counts), aks: await run(plan.aks), histograms: await run(plan.histograms), durations: await run(plan.durations) });
+      return summarizeStats(q, { counts: await run(plan.counts), keyCodes: await run(plan.keyCodes), histograms: await run(plan.histograms), durations: await run(plan.durations) });
     });
   }
 

@@ -162,7 +162,7 @@ export class SqliteStore implements LogStore {
     const plan = statsPlan(q);
     const run = <T>(builds: SqlBuilder[]): T[] => builds.flatMap((build) => this.all<T>(build));
     const read = this.db.transaction((): StoreStats => summarizeStats(q, {
-      counts: run(plan.counts), aks: run(plan.aks), histograms: run(plan.histograms), durations: run(plan.durations),
+      counts: run(plan.counts), keyCodes: run(plan.keyCodes), histograms: run(plan.histograms), durations: run(plan.durations),
     }));
     return guarded(() => read.deferred());
   }
