@@ -11,6 +11,7 @@ const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url
 const A = '/rest/isales/v1/openapi/campaigns/2';
 const B = '/rest/isales/v1/openapi/obs/business/callnos';
 const HOUR = 3_600_000;
+const wall = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 
 /** 24 hours of seeded calls for VDN 2 (and some for VDN 3 the key's view must not mix in). */
 function seed(now: number): CallRecord[] {
@@ -20,13 +21,14 @@ function seed(now: number): CallRecord[] {
     records.push(makeRecord({
       vdnId: 2, url: A, type: 'GET', operTime: now - 2 * HOUR - i * 9 * 60_000, request: `{"vdnId":2,"curPage":"${i}"}`,
       httpStatus: failed ? 500 : 200, resultCode: failed ? '0200500' : '0200000', resultDesc: failed ? 'campaign service busy' : 'query success',
+      ak: i % 10 === 5 ? null : i % 3 === 0 ? 'ak-beta' : 'ak-alpha', clientIp: i % 2 ? '10.0.0.1' : '2001:db8::1', durationMs: 10 + i * 25,
     }));
   }
   for (let i = 0; i < 30; i++) {
     records.push(makeRecord({
       vdnId: 2, url: B, type: 'POST', operTime: now - 3 * HOUR - i * 17 * 60_000,
       request: JSON.stringify({ vdnId: 2, callNos: ['138****5678'], task: { id: `t-${i}`, retries: [1, 2] } }),
-      httpStatus: 200, resultCode: '02000001', resultDesc: 'callNos: is required',
+      httpStatus: 200, resultCode: '02000001', resultDesc: 'callNos: is required', ak: 'ak-beta', clientIp: '10.0.0.2', durationMs: 3000 + i,
     }));
   }
   for (let i = 0; i < 40; i++) records.push(makeRecord({ vdnId: 3, url: A, operTime: now - HOUR - i * 60_000 }));
@@ -37,10 +39,18 @@ describe.skipIf(!chromiumAvailable())('the console in Chromium', () => {
   let server: TestServer;
   let browser: Browser;
   const sent: string[] = [];
+  let seeded: CallRecord[];
+  /** A window holding every seeded call and none of the console's own (recorded) calls, as the hash says it. */
+  let seededWindow: string;
+  /** How many of VDN 2's seeded calls a test's filter selects. */
+  const countOf = (match: (r: CallRecord) => boolean) => String(seeded.filter((r) => r.vdnId === 2 && match(r)).length);
 
   beforeAll(async () => {
     server = await startTestServer();
-    await server.store.insertBatch(seed(Date.now()));
+    const now = Date.now();
+    seeded = seed(now);
+    seededWindow = `vdn=2&range=custom&begin=${encodeURIComponent(wall(now - 23 * HOUR))}&end=${encodeURIComponent(wall(now - HOUR))}`;
+    await server.store.insertBatch(seeded);
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -115,7 +125,6 @@ describe.skipIf(!chromiumAvailable())('the console in Chromium', () => {
 
   it('opens a deep link with a custom range on that window', async () => {
     const { page, context } = await openConsole(server.key.sk);
-    const wall = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
     const now = Date.now();
     const hash = new URLSearchParams({ vdn: '2', range: 'custom', begin: wall(now - 6 * HOUR), end: wall(now - HOUR), url: B });
     await page.goto(`${server.endpoint}/console/#${hash}`);
@@ -123,6 +132,88 @@ describe.skipIf(!chromiumAvailable())('the console in Chromium', () => {
     await expect.poll(() => page.textContent('[data-testid=count]')).toBe('11');
     expect(await page.inputValue('input[name=begin]')).toBe(wall(now - 6 * HOUR).replace(' ', 'T'));
     expect(await page.textContent('[data-testid=total-calls]')).toBe('11');
+    await context.close();
+  }, 60_000);
+
+  it('filters by access key, result code, status, method, address, duration and text, one by one and together', async () => {
+    const { page, context } = await openConsole(server.key.sk, { viewport: { width: 1280, height: 900 } });
+    await page.goto(`${server.endpoint}/console/#${seededWindow}`);
+    // The access keys and result codes of the window are offered as values.
+    await expect.poll(() => page.locator('#ak-options option').evaluateAll((o) => o.map((x) => (x as HTMLOptionElement).value))).toEqual(['ak-alpha', 'ak-beta']);
+    expect(await page.locator('#code-options option').evaluateAll((o) => o.map((x) => (x as HTMLOptionElement).value))).toEqual(['0200000', '02000001', '0200500']);
+
+    const cases: [string, (p: Page) => Promise<void>, (r: CallRecord) => boolean][] = [
+      ['access keys', (p) => p.fill('input[name=byAk]', 'ak-alpha, ak-beta'), (r) => r.ak !== null],
+      ['result code', (p) => p.fill('input[name=resultCode]', '0200500'), (r) => r.resultCode === '0200500'],
+      ['status', (p) => p.fill('input[name=httpStatus]', '500, 404'), (r) => r.httpStatus === 500],
+      ['method', (p) => p.check('input[name=method][value=POST]'), (r) => r.type === 'POST'],
+      ['client address', (p) => p.fill('input[name=clientIp]', '2001:db8::1'), (r) => r.clientIp === '2001:db8::1'],
+      ['duration', (p) => p.fill('input[name=minDurationMs]', '2000'), (r) => r.durationMs! >= 2000],
+      ['text', (p) => p.fill('input[name=text]', '138****5678'), (r) => r.request.includes('138****5678')],
+    ];
+    for (const [name, set, match] of cases) {
+      await page.goto(`${server.endpoint}/console/#${seededWindow}`);
+      await expect.poll(() => page.textContent('[data-testid=count]')).toBe(countOf(() => true));
+      await set(page);
+      await page.click('form.controls button[type=submit]');
+      await expect.poll(() => page.textContent('[data-testid=count]'), name).toBe(countOf(match));
+      // The charts show the same calls (every filter but the outcome applies to them).
+      await expect.poll(() => page.textContent('[data-testid=total-calls]'), name).toBe(countOf(match));
+    }
+
+    // Together, from a deep link: the form shows each filter and the count is theirs.
+    const both = (r: CallRecord) => r.ak === 'ak-alpha' && r.type === 'GET' && r.durationMs! >= 1000 && r.clientIp === '10.0.0.1';
+    await page.goto(`${server.endpoint}/console/#${seededWindow}&ak=ak-alpha&type=GET&minDurationMs=1000&clientIp=10.0.0.1`);
+    await expect.poll(() => page.textContent('[data-testid=count]')).toBe(countOf(both));
+    expect([await page.inputValue('input[name=byAk]'), await page.isChecked('input[name=method][value=GET]'),
+      await page.inputValue('input[name=minDurationMs]'), await page.inputValue('input[name=clientIp]')]).toEqual(['ak-alpha', true, '1000', '10.0.0.1']);
+    // Every row of the page is such a call: the record detail shows its key, address and duration.
+    await page.locator('table.records tbody tr').first().click();
+    await expect.poll(() => page.textContent('[data-testid=detail-ak]')).toBe('ak-alpha');
+    expect(await page.textContent('[data-testid=detail-client]')).toBe('10.0.0.1');
+    expect(await page.textContent('[data-testid=detail-duration]')).toMatch(/^\d\.\d\d s$/);
+    await page.keyboard.press('Escape');
+
+    // Clearing the record filters keeps the window and shows everything again.
+    await page.click('text=Clear filters');
+    await expect.poll(() => page.textContent('[data-testid=count]')).toBe(countOf(() => true));
+    expect(page.url()).not.toContain('ak=');
+
+    // A bad value is said before anything is asked; one the server refuses is said in its words.
+    await page.fill('input[name=httpStatus]', '5xx');
+    await page.click('form.controls button[type=submit]');
+    expect(await page.textContent('form.controls [role=alert]')).toContain('HTTP status: "5xx"');
+    await page.fill('input[name=httpStatus]', '');
+    await page.fill('input[name=text]', 'ab');
+    await page.click('form.controls button[type=submit]');
+    await expect.poll(() => page.locator('[role=alert]').first().textContent()).toBe('The server answered 400 02000004: text: must be at least 3 characters');
+    await context.close();
+  }, 120_000);
+
+  it('draws the latency percentiles and the top access keys; picking a key filters; the CSV holds the filtered calls', async () => {
+    const { page, context } = await openConsole(server.key.sk, { viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    await page.goto(`${server.endpoint}/console/#${seededWindow}`);
+    await expect.poll(() => page.textContent('[data-testid=count]')).toBe(countOf(() => true));
+    await page.waitForSelector('[data-testid=latency-chart] canvas');
+    const legend = await page.textContent('[data-testid=latency-chart]');
+    for (const name of ['p50', 'p95', 'p99']) expect(legend).toContain(name);
+    const keys = await page.locator('[data-testid=top-aks] li').allTextContents();
+    expect(keys[0]).toMatch(/^ak-alpha/);
+    expect(keys[1]).toMatch(/^ak-beta/);
+    await page.click('[data-testid=top-aks] button:text("ak-beta")');
+    const beta = (r: CallRecord) => r.ak === 'ak-beta';
+    await expect.poll(() => page.textContent('[data-testid=count]')).toBe(countOf(beta));
+    expect(page.url()).toContain('ak=ak-beta');
+    expect(await page.inputValue('input[name=byAk]')).toBe('ak-beta');
+
+    await page.fill('input[name=text]', '138****5678');
+    await page.click('form.controls button[type=submit]');
+    const carried = (r: CallRecord) => beta(r) && r.request.includes('138****5678');
+    await expect.poll(() => page.textContent('[data-testid=count]')).toBe(countOf(carried));
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('text=Export CSV')]);
+    const csv = readFileSync((await download.path())!, 'utf8').trim().split('\n');
+    expect(csv).toHaveLength(Number(countOf(carried)) + 1);
+    expect(csv.slice(1).every((line) => line.includes(B) && line.includes('138****5678'))).toBe(true);
     await context.close();
   }, 60_000);
 

@@ -1,21 +1,21 @@
-import type { OpenapiLog } from '../../src/contract/record.js';
+import type { FilterParams } from '../../src/client/filters.js';
+import type { OpenapiLog, RecordLine } from '../../src/contract/record.js';
+import type { RecordResponseBody } from '../../src/contract/record-lookup.js';
 import type { QueryResponseBody } from '../../src/contract/response.js';
 import type { StatsResult } from '../../src/contract/stats.js';
 import { authorizationFor } from './signer.js';
 
-export type { OpenapiLog, StatsResult };
+export type { OpenapiLog, RecordLine, StatsResult };
 
 export interface Credentials {
   ak: string;
   sk: string;
 }
 
-/** What the records table and the chart ask for (the interface's own fields). */
-export interface WindowBody {
+/** What the records table and the charts ask for: the window and the filters (the interface's own fields). */
+export interface WindowBody extends FilterParams {
   beginTime: string;
   endTime: string;
-  url?: string;
-  outcome?: 'success' | 'failure';
 }
 
 /** A refusal by the server (its code and description) or a failure to reach it (status 0). */
@@ -63,9 +63,15 @@ export function queryPage(credentials: Credentials, vdn: number, body: WindowBod
   return signedPost(credentials, `${API}/campaigns/${vdn}/calllogs`, { ...body, offset, limit });
 }
 
+/** The charts and top lists show calls and failures side by side: every filter but the outcome applies. */
 export async function queryStats(credentials: Credentials, vdn: number, body: WindowBody): Promise<StatsResult> {
-  const { beginTime, endTime, url } = body;
-  return (await signedPost<{ result: StatsResult }>(credentials, `${API}/campaigns/${vdn}/calllogs/stats`, { beginTime, endTime, url })).result;
+  const { outcome: _shownSideBySide, ...filters } = body;
+  return (await signedPost<{ result: StatsResult }>(credentials, `${API}/campaigns/${vdn}/calllogs/stats`, filters)).result;
+}
+
+/** A listed record with what the calllogs answer leaves out (access key, client address, duration); null if gone. */
+export async function queryRecord(credentials: Credentials, vdn: number, record: Pick<OpenapiLog, 'id' | 'operTime'>): Promise<RecordLine | null> {
+  return (await signedPost<RecordResponseBody>(credentials, `${API}/campaigns/${vdn}/calllogs/record`, { id: record.id, operTime: record.operTime })).result;
 }
 
 export interface ConsoleConfig {

@@ -1,27 +1,39 @@
-import type { StatsResult } from '../api.js';
+export interface TopRow {
+  /** What the row is about (an interface, an access key); picking it filters on it. */
+  name: string;
+  calls: number;
+  failures: number;
+}
 
 interface Props {
   title: string;
-  rows: StatsResult['topByCalls'];
+  rows: TopRow[];
   measure: 'calls' | 'failures';
-  onPick: (url: string) => void;
+  empty: string;
+  /** Shown on a row's button: what picking it does. */
+  pickHint: (name: string) => string;
+  onPick: (name: string) => void;
+  testId: string;
 }
 
-/** Interfaces ranked by calls or failures, with a bar; picking one filters the table. */
-export function TopList({ title, rows, measure, onPick }: Props) {
+/** Rows ranked by calls or failures, with a bar and both numbers; picking one filters the view. */
+export function TopList({ title, rows, measure, empty, pickHint, onPick, testId }: Props) {
   const max = Math.max(1, ...rows.map((r) => r[measure]));
   return (
-    <section class="card top">
+    <section class="card top" data-testid={testId}>
       <h2>{title}</h2>
       {rows.length === 0 ? (
-        <p class="muted">{measure === 'failures' ? 'No failures in this window.' : 'No calls in this window.'}</p>
+        <p class="muted">{empty}</p>
       ) : (
         <ol>
           {rows.map((r) => (
-            <li key={r.url}>
-              <button class="link url" title={`Show ${r.url}`} onClick={() => onPick(r.url)}>{r.url}</button>
+            <li key={r.name}>
+              <button class="link name" title={pickHint(r.name)} onClick={() => onPick(r.name)}>{r.name}</button>
               <span class={`bar ${measure}`} style={{ width: `${(r[measure] / max) * 100}%` }} />
-              <span class="n">{r[measure].toLocaleString('en-US')}</span>
+              <span class="n" title={`${r.calls.toLocaleString('en-US')} calls, ${r.failures.toLocaleString('en-US')} failed`}>
+                {r[measure].toLocaleString('en-US')}
+                {measure === 'calls' && r.failures > 0 && <span class="failed-n"> ({r.failures.toLocaleString('en-US')} failed)</span>}
+              </span>
             </li>
           ))}
         </ol>
