@@ -4,8 +4,10 @@
 // On the hot VDN's last 7 days (about 700,000 records), each case asks the store for the count and a
 // page of 100 at a random offset, --iterations times, next to the naive query on the same data (a
 // COUNT(*) and an ORDER BY … OFFSET … LIMIT with the same conditions), and checks both agree.
-// Stats: the 7-day window with percentiles, unfiltered and filtered.
-// Usage: node bench/filters.mjs [--records N] [--iterations I] [--keep DIR] [--pg URL] [--only sqlite|postgres]
+// Stats: the 7-day window with percentiles, unfiltered and filtered. With --text-probe, also the
+// trigram indexes for `text` that are not shipped (bench/lib/text-probe.mjs): their fill cost and
+// query time beside the scan.
+// Usage: node bench/filters.mjs [--records N] [--iterations I] [--keep DIR] [--pg URL] [--only sqlite|postgres] [--text-probe]
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
@@ -17,6 +19,7 @@ import { bindSql, windowConditions } from '../dist/store/query-plan.js';
 import { PostgresStore } from '../dist/store/postgres/postgres-store.js';
 import { SqliteStore } from '../dist/store/sqlite/sqlite-store.js';
 import { fillStore } from './lib/fill.mjs';
+import { probePostgres, probeSqlite, reportProbe } from './lib/text-probe.mjs';
 import { HOT_VDN } from './lib/generate.mjs';
 
 const { values } = parseArgs({
@@ -26,6 +29,7 @@ const { values } = parseArgs({
     keep: { type: 'string' },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     only: { type: 'string' },
+    'text-probe': { type: 'boolean', default: false },
   },
 });
 const N = Number(values.records);
@@ -39,6 +43,8 @@ const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
 /** The cases: wire-shaped filter fields (read by the contract's own reader), plus url and outcome. */
 const URL_A = `/rest/isales/v1/openapi/campaigns/${HOT_VDN}/1000/queryObsResultDetail`;
+const TEXTS = ['"campaignId":"1003"', '138****12'];
+const WINDOW_TEXT_SQL = (p) => `SELECT request, result_desc FROM records WHERE vdn = ${p(1)} AND oper_time >= ${p(2)} AND oper_time < ${p(3)}`;
 const CASES = [
   ['ak (30 %)', { ak: 'ak-1-2' }],
   ['resultCode', { resultCode: '02000007' }],
@@ -49,8 +55,8 @@ const CASES = [
   ['resultCode + outcome', { resultCode: ['0200401', '0200500'], outcome: 'failure' }],
   ['clientIp (7.5 %)', { clientIp: `10.0.${HOT_VDN}.9` }],
   ['minDurationMs (≥ 190 ms: 5 %)', { minDurationMs: 190 }],
-  ['text: a campaign id', { text: '"campaignId":"1003"' }],
-  ['text: a masked phone', { text: '138****12' }],
+  ['text: a campaign id', { text: TEXTS[0] }],
+  ['text: a masked phone', { text: TEXTS[1] }],
 ];
 
 function queryOf(fields) {
@@ -119,6 +125,10 @@ if (run('sqlite')) {
     return { count: db.prepare(count.text).get(count.values).n, ids: db.prepare(page.text).pluck().all(page.values) };
   };
   await compare('SQLite', store, naive);
+  if (values['text-probe']) {
+    const rows = db.prepare(WINDOW_TEXT_SQL(() => '?')).raw().all(WINDOW.vdnId, WINDOW.fromMs, WINDOW.toMs);
+    reportProbe('SQLite FTS5', probeSqlite(rows, TEXTS));
+  }
   db.close();
   await store.close();
 }
@@ -145,6 +155,9 @@ if (run('postgres')) {
     return { count: Number((await client.query(count.text, count.values)).rows[0].n), ids: (await client.query(page.text, page.values)).rows.map((r) => r.id) };
   };
   await compare('PostgreSQL', store, naive);
+  if (values['text-probe']) {
+    reportProbe('PostgreSQL pg_trgm', await probePostgres(client, WINDOW_TEXT_SQL((n) => `$${n}`), [WINDOW.vdnId, WINDOW.fromMs, WINDOW.toMs], TEXTS));
+  }
   await client.end();
   await store.close();
   if (!values.keep) await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);

@@ -64,17 +64,16 @@ function filterConditions(f: RecordFilters | undefined, param: Param): string[] 
   return where;
 }
 
-const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
-
 /**
- * `text` inside `column`, A–Z matching a–z and every other character itself (the same on both
- * stores: SQLite's LIKE folds ASCII only, PostgreSQL's folding depends on the locale).
+ * `text` inside `column`, A–Z matching a–z and every other character itself, the same on both
+ * stores: SQLite's LIKE folds ASCII only; PostgreSQL's `lower` under the "C" collation too (under
+ * the database's locale it would fold more; `translate` does the same as "C" but 16 times slower).
  */
 function textMatch(column: string, text: string, param: Param): string {
   const pattern = param(`%${foldAscii(text).replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
   return param.dialect === 'sqlite'
     ? `${column} LIKE ${pattern} ESCAPE '\\'`
-    : `translate(${column}, '${UPPER}', '${UPPER.toLowerCase()}') LIKE ${pattern} ESCAPE '\\'`;
+    : `lower(${column} COLLATE "C") LIKE ${pattern} ESCAPE '\\'`;
 }
 
 function urlCondition(url: UrlFilter, param: Param, column: string): string {
