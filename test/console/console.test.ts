@@ -156,9 +156,9 @@ describe.skipIf(!chromiumAvailable())('the console in Chromium', () => {
       await expect.poll(() => page.textContent('[data-testid=count]')).toBe(countOf(() => true));
       await set(page);
       await page.click('form.controls button[type=submit]');
-      await expect.poll(() => page.textContent('[data-testid=count]'), name).toBe(countOf(match));
+      await expect.poll(() => page.textContent('[data-testid=count]'), { message: name }).toBe(countOf(match));
       // The charts show the same calls (every filter but the outcome applies to them).
-      await expect.poll(() => page.textContent('[data-testid=total-calls]'), name).toBe(countOf(match));
+      await expect.poll(() => page.textContent('[data-testid=total-calls]'), { message: name }).toBe(countOf(match));
     }
 
     // Together, from a deep link: the form shows each filter and the count is theirs.
