@@ -154,6 +154,20 @@ for (const { name, skip, setup } of STORES) describe.skipIf(skip)(`${name} store
     expect(await store.removeBefore(Date.UTC(2021, 0, 3))).toBe(0);
   });
 
+  it('answers stats over 200,000 calls of one hour under a filter (more durations than one call can spread)', async () => {
+    const hour = Date.UTC(2022, 8, 1, 10);
+    const session = await store.beginImport();
+    for (let i = 0; i < 200_000; i += 10_000) {
+      await session.add(Array.from({ length: 10_000 }, (_, j) => makeRecord({ operTime: hour + i + j, vdnId: 9, ak: 'ak-busy', durationMs: ((i + j) % 1000) + 1 })));
+    }
+    await session.commit();
+    const stats = await store.stats({ vdnId: 9, fromMs: hour, toMs: hour + 3_600_000, url: undefined, bucketMs: 300_000, filters: { ak: ['ak-busy'] } });
+    const first = stats.buckets[0]!;
+    // The first five minutes hold all 200,000 calls: durations 1…1000 ms, 200 of each.
+    expect([first.calls, first.p50Ms, first.p99Ms]).toEqual([200_000, 500, 990]);
+    expect(stats.aks).toEqual([{ ak: 'ak-busy', calls: 200_000, failures: 0 }]);
+  });
+
   it('keeps data across a reopen', async () => {
     const count = await store.countRecords();
     await store.close();

@@ -200,9 +200,10 @@ export class PostgresStore implements LogStore {
     const plan = statsPlan(q);
     return this.snapshot(async (client) => {
       const run = async <T extends pg.QueryResultRow>(builds: SqlBuilder[]): Promise<T[]> => {
-        const all: T[] = [];
-        for (const build of builds) all.push(...(await rows<T>(client, build)));
-        return all;
+        // Appended as whole arrays: a window's durations can be more rows than a spread's arguments.
+        const parts: T[][] = [];
+        for (const build of builds) parts.push(await rows<T>(client, build));
+        return parts.flat();
       };
       return summarizeStats(q, { counts: await run(plan.counts), keyCodes: await run(plan.keyCodes), histograms: await run(plan.histograms), durations: await run(plan.durations) });
     });
