@@ -119,12 +119,14 @@ export function hourCountsSql(q: Pick<StoreQuery, 'vdnId' | 'url' | 'outcome' | 
 
 /**
  * The same from `record_facets`, when the query filters on access key, result code, status or
- * method: a sum over the hour's facet rows (one index range per hour).
+ * method: a sum over the hour's facet rows (one index range per hour; `n` is null for an hour
+ * without any). A subquery per hour rather than a join and GROUP BY spares SQLite sorting ~30,000
+ * facet rows of a busy week into groups (6.4 → 4.6 ms on the benchmark's store).
  */
 function hourFacetCountsSql(q: Pick<StoreQuery, 'vdnId' | 'url' | 'outcome' | 'filters'>, fromBucket: number, toBucket: number, param: Param): string {
-  return `${hoursCte(fromBucket, toBucket, param)} SELECT h.bucket AS bucket, sum(f.n) AS n
-          FROM hours h CROSS JOIN record_facets f WHERE f.bucket = h.bucket AND ${facetConditions(q, param)}
-          GROUP BY h.bucket ORDER BY h.bucket DESC`;
+  return `${hoursCte(fromBucket, toBucket, param)} SELECT h.bucket AS bucket,
+          (SELECT sum(f.n) FROM record_facets f WHERE f.bucket = h.bucket AND ${facetConditions(q, param)}) AS n
+          FROM hours h ORDER BY h.bucket DESC`;
 }
 
 /** A query's VDN, url, outcome and facet filters on `record_facets f`. */

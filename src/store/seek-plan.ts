@@ -3,7 +3,7 @@ import { countedByHour, hourCountsSql, windowConditions, type SqlBuilder } from 
 import type { StoreQuery } from './types.js';
 
 /** Rows as the drivers hand them over (counts may come as strings). */
-type CountRow = { bucket?: number | string; n: number | string };
+type CountRow = { bucket?: number | string; n: number | string | null };
 
 /**
  * A query's count and where its page starts, as a conversation with the store: the plan yields the
