@@ -44,12 +44,13 @@ interface Route {
   /** Segments after `campaigns/{vdnId}`. */
   suffix: string[];
   version: string;
-  own: 'query' | 'stats' | undefined;
+  own: 'query' | 'stats' | 'record' | undefined;
 }
 
 const ROUTES: Route[] = [
   { method: 'POST', suffix: ['calllogs'], version: 'v1', own: 'query' },
   { method: 'POST', suffix: ['calllogs', 'stats'], version: 'v1', own: 'stats' },
+  { method: 'POST', suffix: ['calllogs', 'record'], version: 'v1', own: 'record' },
   { method: 'PUT', suffix: ['456', 'pause'], version: 'v1', own: undefined },
   { method: 'GET', suffix: [], version: 'v1', own: undefined },
   { method: 'PUT', suffix: ['456'], version: 'v2', own: undefined },
@@ -126,16 +127,20 @@ for (const store of STORES) describe.skipIf(store.skip)(`path and body equivalen
   let upstream: Simulator;
   let server: TestServer;
   let two: Key;
+  /** One stored record of each VDN, as the record interface names them. */
+  const named: { id: string; operTime: string }[] = [];
   beforeAll(async () => {
     upstream = await startLenientUpstream();
     const db = await store.db();
     server = await startTestServer({ ...(db ? { db } : {}), upstream: { ...DEFAULT_UPSTREAM, url: upstream.url } });
     const key = await server.keys.create({ vdns: [2], label: 'tenant two' });
     two = { ak: key.ak, sk: key.sk };
-    await server.store.insertBatch([
+    const stored = [
       ...Array.from({ length: 3 }, (_, i) => makeRecord({ vdnId: 2, url: '/rest/isales/v1/openapi/campaigns/2/456/pause', operTime: T0 + i })),
       ...Array.from({ length: 5 }, (_, i) => makeRecord({ vdnId: 3, url: '/rest/isales/v1/openapi/campaigns/3/456/pause', operTime: T0 + i })),
-    ]);
+    ];
+    await server.store.insertBatch(stored);
+    for (const r of [stored[0]!, stored[3]!]) named.push({ id: r.id, operTime: new Date(r.operTime).toISOString().replace('Z', '+00:00') });
   });
   afterAll(async () => {
     await server.close();
@@ -149,8 +154,11 @@ for (const store of STORES) describe.skipIf(store.skip)(`path and body equivalen
     return n;
   }
 
-  /** Sends one call and checks the property; returns whether it was accepted. */
-  async function check(label: string, call: Parameters<typeof rawCall>[1]): Promise<boolean> {
+  /**
+   * Sends one call and checks the property; returns whether it was accepted. `recordVdn`: for the
+   * record interface, the VDN of the record asked for when it is VDN 2's, null when it is not.
+   */
+  async function check(label: string, call: Parameters<typeof rawCall>[1], recordVdn?: number | null): Promise<boolean> {
     const before = await upstreamCalls(upstream);
     const answer = await rawCall(server.endpoint, { ...call, key: two });
     const forwarded = (await upstreamCalls(upstream)) - before;
@@ -165,6 +173,9 @@ for (const store of STORES) describe.skipIf(store.skip)(`path and body equivalen
       // Answered by the upstream: every reading it could make is VDN 2.
       expect(forwarded, label).toBe(1);
       expect(answer.json.vdns, `${label} reached ${answer.json.paths}`).toEqual([2]);
+    } else if (recordVdn !== undefined) {
+      // VDN 2's record when asked for it; VDN 3's never, whatever the path said.
+      expect(answer.json.result?.vdnId ?? null, label).toBe(recordVdn);
     } else if (answer.json.count !== undefined) {
       expect(answer.json.count, label).toBe(3);
       for (const r of answer.json.result) expect(r.url, label).toContain('/campaigns/2/');
@@ -174,16 +185,18 @@ for (const store of STORES) describe.skipIf(store.skip)(`path and body equivalen
     return true;
   }
 
-  it(`${PATH_CASES} spellings of calllogs, stats and gateway paths reach VDN 2 or nothing`, async () => {
+  it(`${PATH_CASES} spellings of calllogs, stats, record and gateway paths reach VDN 2 or nothing`, async () => {
     const rng = seededRandom(20261130);
     const recordsBefore = await recordCount();
     let accepted = 0;
     for (let i = 0; i < PATH_CASES; i += 1) {
       const route = pick(rng, ROUTES);
       const target = spellPath(rng, route, rng() < 0.5 ? 2 : 3);
-      const body = route.own ? JSON.stringify(queryBody({ beginTime: '2022-08-21 00:00:00', endTime: '2022-08-21 01:00:00' })) : '{}';
+      const asked = route.own === 'record' ? pick(rng, [0, 1]) : undefined;
+      const body = asked !== undefined ? JSON.stringify(named[asked])
+        : route.own ? JSON.stringify(queryBody({ beginTime: '2022-08-21 00:00:00', endTime: '2022-08-21 01:00:00' })) : '{}';
       const call = route.method === 'GET' ? { method: 'GET', target } : { method: route.method, target, headers: { 'content-type': 'application/json' }, body };
-      if (await check(`#${i} ${route.method} ${target}`, call)) accepted += 1;
+      if (await check(`#${i} ${route.method} ${target}`, call, asked === undefined ? undefined : [2, null][asked])) accepted += 1;
     }
     // Both outcomes are exercised, and every call was recorded.
     expect(accepted).toBeGreaterThan(PATH_CASES / 10);
