@@ -1,29 +1,33 @@
-// Issue-3 benchmark: the gateway's cost, in one run on this machine (build first: npm run build).
-// The same small upstream (the vendor simulator, its own process) answers a small JSON GET in
-// every case; autocannon drives it for --duration seconds with --connections keep-alive connections:
+// Issue-3 and issue-14 benchmark: the gateway's cost and the proxies a user would compare it with,
+// in one run on this machine (build first: npm run build). The same small upstream (the vendor
+// simulator, its own process) answers a small JSON GET in every case; autocannon drives it for
+// --duration seconds with --connections keep-alive connections:
 //   (a) direct to the upstream;
 //   (b) through the gateway (verify mode: C2 check) with recording off (--no-recording);
 //   (c) through the gateway recording every call (the default: queued, batched within 50 ms);
 //   (d) through the gateway with --durable (each answer waits for its record's group commit);
-//   (e) through nginx (Debian's package, one worker like the gateway's one event loop) as a
-//       reverse proxy with keep-alive upstream connections, writing a JSON access log line per call.
+//   (e)–(i) the peers of bench/lib/peers.mjs, each on one core's worth of threads (nginx one
+//       worker, HAProxy nbthread 1, Caddy GOMAXPROCS=1, the Node ones one event loop) with
+//       keep-alive upstream connections and a JSON access-log line per call; a peer whose binary
+//       is missing is skipped with a message.
 // Each case runs --rounds times, the cases interleaved round by round; the table shows each case's
 // median round, and each ratio is the median of the ratios within a round (robust to drift).
-// Usage: node bench/gateway.mjs [--duration 10] [--connections 32] [--rounds 3] [--only abcde]
+// Usage: node bench/gateway.mjs [--duration 10] [--connections 32] [--rounds 3] [--only abcdefghi]
 import autocannon from 'autocannon';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { signRequest } from '../dist/auth/sign-request.js';
+import { PEERS } from './lib/peers.mjs';
 
 const { values } = parseArgs({
   options: {
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '32' },
     rounds: { type: 'string', default: '3' },
-    only: { type: 'string', default: 'abcde' },
+    only: { type: 'string', default: 'abcdefghi' },
   },
 });
 const DURATION = Number(values.duration);
@@ -82,67 +86,27 @@ async function gatewayCase(upstream, extra) {
   }
 }
 
-function nginxConfig(upstreamPort, port) {
-  const log = join(dir, 'access.json');
-  return `
-worker_processes 1;
-daemon off;
-user root;
-pid ${dir}/nginx.pid;
-error_log ${dir}/nginx-error.log warn;
-events { worker_connections 4096; }
-http {
-  log_format calls escape=json '{"time":"$time_iso8601","client":"$remote_addr","method":"$request_method",'
-    '"uri":"$request_uri","status":$status,"bytes":$body_bytes_sent,"requestTime":$request_time,'
-    '"upstreamTime":"$upstream_response_time"}';
-  access_log ${log} calls;
-  client_body_temp_path ${dir}/nginx-body;
-  proxy_temp_path ${dir}/nginx-proxy;
-  fastcgi_temp_path ${dir}/nginx-fastcgi;
-  uwsgi_temp_path ${dir}/nginx-uwsgi;
-  scgi_temp_path ${dir}/nginx-scgi;
-  upstream isales { server 127.0.0.1:${upstreamPort}; keepalive 64; keepalive_requests 10000000; }
-  server {
-    listen 127.0.0.1:${port};
-    keepalive_requests 10000000;
-    location / {
-      proxy_pass http://isales;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $http_host;
-    }
-  }
-}`;
-}
-
-async function nginxCase(upstream) {
-  const nginx = spawnSync('sh', ['-c', 'command -v nginx'], { encoding: 'utf8' }).stdout.trim();
-  if (!nginx) return undefined;
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const conf = join(dir, 'nginx.conf');
-  writeFileSync(conf, nginxConfig(new URL(upstream).port, port));
-  const child = spawn(nginx, ['-c', conf, '-p', dir], { stdio: 'ignore' });
-  await new Promise((r) => setTimeout(r, 500));
+/** A peer's case: started for the round, loaded, stopped; undefined when it is not installed. */
+async function peerCase(start, upstream) {
+  const peer = await start(upstream, dir);
+  if (!peer) return undefined;
   try {
-    return await load(`http://127.0.0.1:${port}${PATH}`);
-  } catch (error) {
-    console.log(readFileSync(join(dir, 'nginx-error.log'), 'utf8').split('\n').slice(-5).join('\n'));
-    throw error;
+    return await load(peer.url + PATH);
   } finally {
-    child.kill('SIGQUIT');
-    await new Promise((r) => child.once('exit', r));
+    await peer.stop();
   }
 }
 
 console.log(`machine: ${cpus().length} x ${cpus()[0].model}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
 console.log(`load: autocannon, ${CONNECTIONS} connections, ${DURATION} s per case after 2 s warm-up, ${ROUNDS} rounds; GET ${PATH}`);
 const sim = await listening(process.execPath, [SIMULATOR, '--fail-rate', '0'], /listening on (\S+)/);
+const letters = 'efghi';
 const cases = {
   'a  direct to the upstream': () => load(sim.url + PATH),
   'b  gateway, recording off': () => gatewayCase(sim.url, ['--no-recording']),
   'c  gateway, recording on': () => gatewayCase(sim.url, []),
   'd  gateway, --durable': () => gatewayCase(sim.url, ['--durable']),
-  'e  nginx, JSON access log': () => nginxCase(sim.url),
+  ...Object.fromEntries(Object.entries(PEERS).map(([name, start], i) => [`${letters[i]}  ${name}`, () => peerCase(start, sim.url)])),
 };
 const results = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
 try {
@@ -151,8 +115,8 @@ try {
       if (!values.only.includes(name[0])) continue;
       const r = await run();
       if (r) results[name][round] = r;
-      if (r) console.log(`round ${round}  ${name.padEnd(28)} ${fmt(r.rps).padStart(7)} req/s   p50 ${r.p50} ms   p99 ${r.p99} ms`);
-      else console.log(`round ${round}  ${name.padEnd(28)} skipped: nginx is not installed (apt-get install nginx)`);
+      if (r) console.log(`round ${round}  ${name.padEnd(30)} ${fmt(r.rps).padStart(7)} req/s   p50 ${r.p50} ms   p99 ${r.p99} ms`);
+      else console.log(`round ${round}  ${name.padEnd(30)} skipped: not installed (apt-get install nginx haproxy caddy)`);
     }
   }
 } finally {
@@ -167,7 +131,7 @@ console.log('\nmedian round:');
 console.log('case                           req/s    p50 ms   p99 ms');
 for (const name of Object.keys(cases)) {
   const r = median(name);
-  if (r) console.log(`${name.padEnd(28)} ${fmt(r.rps).padStart(8)} ${String(r.p50).padStart(8)} ${String(r.p99).padStart(8)}`);
+  if (r) console.log(`${name.padEnd(30)} ${fmt(r.rps).padStart(8)} ${String(r.p50).padStart(8)} ${String(r.p99).padStart(8)}`);
 }
 const ratio = (x, y) => {
   const within = results[x].flatMap((r, round) => (r && results[y][round] ? [r.rps / results[y][round].rps] : [])).sort((p, q) => p - q);
@@ -175,13 +139,14 @@ const ratio = (x, y) => {
   const middle = within[Math.floor(within.length / 2)];
   return `${(middle * 100).toFixed(1)} % (rounds: ${within.map((v) => (v * 100).toFixed(0)).join(', ')})`;
 };
-const [a, b, c, d, e] = Object.keys(cases);
+const [a, b, c, d, ...peers] = Object.keys(cases);
 console.log(`\nrecording on / recording off (c/b): ${ratio(c, b)}   (target >= 85 %)`);
-console.log(`recording on / nginx         (c/e): ${ratio(c, e)}   (target >= 50 %)`);
-console.log(`durable / recording on       (d/c): ${ratio(d, c)}`);
+console.log(`durable / recording on       (d/c): ${ratio(d, c)}   (target >= 80 %)`);
 console.log(`gateway off / direct         (b/a): ${ratio(b, a)}`);
-console.log(`nginx / direct               (e/a): ${ratio(e, a)}`);
-try {
-  console.log(`nginx access log: ${fmt(statSync(join(dir, 'access.json')).size)} bytes written`);
-} catch { /* nginx skipped */ }
+for (const peer of peers) console.log(`recording on / ${peer.slice(3).padEnd(27)} (c/${peer[0]}): ${ratio(c, peer)}`);
+const [ours, caddy] = [median(c), median(peers.find((p) => p.includes('Caddy')))];
+if (ours && caddy) console.log(`p99: gateway ${ours.p99} ms, Caddy ${caddy.p99} ms   (target: no worse)`);
+for (const file of readdirSync(dir).filter((f) => f.endsWith('-access.json'))) {
+  console.log(`${file}: ${fmt(statSync(join(dir, file)).size)} bytes written`);
+}
 rmSync(dir, { recursive: true, force: true });
