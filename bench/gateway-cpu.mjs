@@ -5,13 +5,13 @@
 // the ratio is printed: the way to show what a change to the request path costs.
 // Usage: npm run build && node bench/gateway-cpu.mjs [--baseline DIR] [--rounds 3] [--calls 30000]
 import autocannon from 'autocannon';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { signRequest } from '../dist/auth/sign-request.js';
+import { listening } from './lib/processes.mjs';
 
 const { values } = parseArgs({
   options: { baseline: { type: 'string' }, rounds: { type: 'string', default: '3' }, calls: { type: 'string', default: '30000' } },
@@ -20,21 +20,6 @@ const HERE = fileURLToPath(new URL('..', import.meta.url));
 const builds = { this: HERE, ...(values.baseline ? { baseline: values.baseline } : {}) };
 const PATH = '/rest/isales/v1/openapi/campaigns/2?status=0&curPage=1&rowsPerPage=3';
 const CALLS = Number(values.calls);
-
-function listening(command, args) {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const look = (d) => {
-      out += d;
-      const m = /listening on (\S+)/.exec(out);
-      if (m) resolve({ child, url: m[1] });
-    };
-    child.stdout.on('data', look);
-    child.stderr.on('data', look);
-    child.once('exit', (code) => reject(new Error(`${command} exited with ${code}: ${out}`)));
-  });
-}
 
 /** utime + stime of a process, milliseconds (Linux /proc, 10 ms clock ticks). */
 function cpuMs(pid) {

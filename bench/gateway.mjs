@@ -14,12 +14,12 @@
 // median round, and each ratio is the median of the ratios within a round (robust to drift).
 // Usage: node bench/gateway.mjs [--duration 10] [--connections 32] [--rounds 3] [--only abcdefghi]
 import autocannon from 'autocannon';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { signRequest } from '../dist/auth/sign-request.js';
+import { listening, stop } from './lib/processes.mjs';
 import { PEERS } from './lib/peers.mjs';
 
 const { values } = parseArgs({
@@ -38,28 +38,6 @@ const SIMULATOR = new URL('../demo/vendor-simulator.mjs', import.meta.url).pathn
 const PATH = '/rest/isales/v1/openapi/campaigns/2?status=0&curPage=1&rowsPerPage=3';
 const dir = mkdtempSync(join(tmpdir(), 'calllogs-gwbench-'));
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
-
-/** Spawns a process and resolves once its output says it listens, with the URL it printed. */
-function listening(command, args, pattern) {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const look = (d) => {
-      out += d;
-      const m = pattern.exec(out);
-      if (m) resolve({ child, url: m[1] });
-    };
-    child.stdout.on('data', look);
-    child.stderr.on('data', look);
-    child.once('exit', (code) => reject(new Error(`${command} exited with ${code}: ${out}`)));
-  });
-}
-
-async function stop(child) {
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
 
 async function load(url, headers = {}) {
   // Warm-up: connections, JIT, the upstream pool.
