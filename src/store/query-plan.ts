@@ -143,10 +143,7 @@ function facetConditions(q: Pick<StoreQuery, 'vdnId' | 'url' | 'outcome' | 'filt
  */
 export function hourUrlCountsSql(q: Pick<StoreQuery, 'vdnId' | 'url' | 'outcome' | 'filters'>, fromBucket: number, toBucket: number, param: Param): string {
   if (q.outcome || (q.filters && hasFacetFilter(q.filters))) {
-    return `${hoursCte(fromBucket, toBucket, param)} SELECT f.bucket AS bucket, f.url AS url, sum(f.n) AS n,
-              sum(CASE WHEN ${FAILURE_SQL} THEN f.n ELSE 0 END) AS failures
-            FROM hours h CROSS JOIN record_facets f WHERE f.bucket = h.bucket AND ${facetConditions(q, param)}
-            GROUP BY f.bucket, f.url`;
+    return facetSumsSql(q, fromBucket, toBucket, param, ['bucket', 'url']);
   }
   // In text order: SQLite's placeholders are positional.
   const hours = hoursCte(fromBucket, toBucket, param);
@@ -163,10 +160,16 @@ export function hourUrlCountsSql(q: Pick<StoreQuery, 'vdnId' | 'url' | 'outcome'
  * code by the caller.
  */
 export function hourKeyCodeCountsSql(q: Pick<StoreQuery, 'vdnId' | 'url' | 'outcome' | 'filters'>, fromBucket: number, toBucket: number, param: Param): string {
-  return `${hoursCte(fromBucket, toBucket, param)} SELECT f.ak AS ak, f.result_code AS result_code, sum(f.n) AS n,
+  return facetSumsSql(q, fromBucket, toBucket, param, ['ak', 'result_code']);
+}
+
+/** Calls (`n`) and failures over the facet rows of whole hours, grouped by some of their columns. */
+function facetSumsSql(q: Pick<StoreQuery, 'vdnId' | 'url' | 'outcome' | 'filters'>, fromBucket: number, toBucket: number, param: Param,
+  columns: readonly string[]): string {
+  return `${hoursCte(fromBucket, toBucket, param)} SELECT ${columns.map((c) => `f.${c} AS ${c}`).join(', ')}, sum(f.n) AS n,
             sum(CASE WHEN ${FAILURE_SQL} THEN f.n ELSE 0 END) AS failures
           FROM hours h CROSS JOIN record_facets f WHERE f.bucket = h.bucket AND ${facetConditions(q, param)}
-          GROUP BY f.ak, f.result_code`;
+          GROUP BY ${columns.map((c) => `f.${c}`).join(', ')}`;
 }
 
 /** The same read from the records themselves (partial hours, short windows, filters without hourly counts). */
