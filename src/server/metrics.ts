@@ -3,6 +3,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /** What `/metrics` exposes (Prometheus text format). One registry per server, so tests stay apart. */
 export interface Metrics {
   registry: Registry;
+  /** What `GET /metrics` answers: this registry, or in a worker of a cluster, every worker's summed. */
+  render: () => Promise<string>;
   requests: Counter<'route' | 'method' | 'status'>;
   upstreamSeconds: Histogram<'route'>;
   upstreamFailures: Counter<'reason'>;
@@ -30,6 +32,7 @@ export function createMetrics(queueDepth: () => number): Metrics {
   });
   return {
     registry,
+    render: () => registry.metrics(),
     requests: new Counter({
       name: 'calllogs_http_requests_total',
       help: 'Requests answered, by route (catalog interface name or server route), method and status',

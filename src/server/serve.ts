@@ -9,7 +9,9 @@ import { openStore } from '../store/open.js';
 import type { LogStore } from '../store/types.js';
 import { buildApp } from './app.js';
 import { bootstrapKey, dataDirFor } from './bootstrap-key.js';
+import { clusterMetrics, type WorkerRole } from './cluster/worker.js';
 import type { ServerConfig } from './config.js';
+import { endpointOf } from './endpoint.js';
 import { Upstream } from './gateway/upstream.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { Upkeep } from './upkeep.js';
@@ -28,7 +30,11 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: ServerConfig): Promise<RunningServer> {
+/**
+ * Starts the server alone, or as one worker of `serve --workers N` (`role`): then the primary
+ * creates the first key, only worker 0 runs the store's upkeep, and `/metrics` sums all workers.
+ */
+export async function startServer(config: ServerConfig, role?: WorkerRole): Promise<RunningServer> {
   // Files found open to other users are reported once the log exists.
   const fileWarnings: string[] = [];
   const warn = (message: string): number => fileWarnings.push(message);
@@ -36,9 +42,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     warn,
     poolSize: config.poolSize,
     durable: config.durable,
-    // A durable commit fsyncs: off the event loop. Otherwise a batch is a few milliseconds of
-    // inserts, cheaper in place than handed to a thread (measured: bench/gateway.mjs).
-    writeThread: config.durable,
+    // A durable commit fsyncs: off the event loop. So does waiting for another worker's commit to
+    // release SQLite's write lock. Otherwise a batch is a few milliseconds of inserts, cheaper in
+    // place than handed to a thread (measured: bench/gateway.mjs).
+    writeThread: config.durable || role !== undefined,
   });
   const keys = new KeyStore(store.keys, config.masterKey, config.keyCacheMs);
   // The writer only reports failures once records flow, which is after the app exists.
@@ -63,6 +70,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     },
   });
   const metrics = createMetrics(() => writer.depth);
+  if (role) metrics.render = clusterMetrics(metrics.registry);
   const upstream = config.upstream ? new Upstream(config.upstream) : undefined;
   const app = await buildApp({
     config, store, keys, writer, metrics, upstream, ids: createIdGenerator(), redact: createRedactor(config.redaction),
@@ -70,13 +78,12 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   for (const message of fileWarnings.splice(0)) app.log.warn(message);
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const endpoint = `${config.tls ? 'https' : 'http'}://${host}:${port}`;
-  const bootstrapped = await bootstrapKey(keys, config.db, endpoint, (message) => app.log.warn(message));
+  const endpoint = endpointOf(config, typeof address === 'object' && address ? address.port : config.port);
+  // A cluster's primary creates the first key, once, when every worker listens.
+  const bootstrapped = role ? undefined : await bootstrapKey(keys, config.db, endpoint, (message) => app.log.warn(message));
   await writer.resumeSpilled();
   const upkeep = new Upkeep(store, { retentionDays: config.retentionDays, intervalMs: config.upkeepIntervalMs, log: app.log });
-  upkeep.start();
+  if (!role || role.index === 0) upkeep.start();
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>

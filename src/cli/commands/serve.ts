@@ -1,7 +1,10 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { isValidTimeZone } from '../../contract/time.js';
 import { loadRedactionRules } from '../../record/redaction-config.js';
 import { DEFAULT_UPSTREAM, defaultConfig, type AuthMode, type ServerConfig, type UpstreamConfig } from '../../server/config.js';
+import { onStopRequests } from '../../server/stop-requests.js';
 import { describeStore } from '../../store/db-url.js';
 import { dbOption, parseDuration, parseHttpUrl, parseInteger, parseSize } from '../options.js';
 
@@ -32,6 +35,7 @@ interface ServeOptions {
   durable: boolean;
   recording: boolean;
   redaction?: string;
+  workers: number;
 }
 
 function parseZone(value: string): string {
@@ -45,6 +49,30 @@ function parseUpstream(value: string): string {
     throw new InvalidArgumentError('must be only scheme, host and port: paths are forwarded as they are called');
   }
   return url.origin;
+}
+
+const MAX_WORKERS = 256;
+
+function parseWorkers(value: string): number {
+  return value === 'auto' ? availableParallelism() : parseInteger(1, MAX_WORKERS)(value);
+}
+
+/** What a newcomer needs to see once the service listens (the SK only on a terminal). */
+function startNotice(
+  config: ServerConfig,
+  started: { endpoint: string; bootstrapped: { ak: string; sk: string; file: string } | undefined },
+  workers: number,
+): string {
+  const served = workers > 1 ? `, ${workers} workers` : '';
+  let notice = `calllogs: listening on ${started.endpoint} (store: ${describeStore(config.db)}, time zone: ${config.timeZone}${served})\n`;
+  if (config.upstream) notice += `calllogs: forwarding to ${config.upstream.url} (auth: ${config.upstream.authMode}${config.durable ? ', durable' : ''})\n`;
+  if (started.bootstrapped) {
+    const { ak, sk, file } = started.bootstrapped;
+    // The SK goes to a terminal only: a service's captured output ends up in logs.
+    const shown = process.stderr.isTTY ? `\n  SK: ${sk}` : '';
+    notice += `calllogs: no keys existed, created an all-VDN key\n  AK: ${ak}${shown}\n  credentials written to ${file} (mode 0600)\n`;
+  }
+  return notice;
 }
 
 function upstreamConfig(options: ServeOptions, fail: (message: string) => never): UpstreamConfig | undefined {
@@ -113,6 +141,8 @@ export function serveCommand(): Command {
     .addOption(new Option('--durable', 'answer a call only once its record has committed (group commit); 503 when the queue is full')
       .env('CALLLOGS_DURABLE'))
     .addOption(new Option('--no-recording', 'forward and answer without recording (to measure the gateway alone)'))
+    .addOption(new Option('--workers <n>', 'event loops serving the one port, each recording its own calls (auto: one per core)')
+      .env('CALLLOGS_WORKERS').default(1).argParser(parseWorkers))
     .addOption(new Option('--redaction <file>', 'JSON or YAML file adding to (or replacing) the masking rules').env('CALLLOGS_REDACTION'))
     .addHelpText('after', `
 Secret keys are encrypted at rest when CALLLOGS_MASTER_KEY is set.
@@ -123,6 +153,7 @@ Examples:
   $ CALLLOGS_DB=/var/lib/calllogs/calllogs.db calllogs serve --host 0.0.0.0 --retention-days 90
   $ calllogs serve --db postgres://calllogs@db.internal:5432/calllogs --pool-size 20 --port 8081
   $ calllogs serve --upstream https://10.0.0.5:28080 --upstream-ca vendor-ca.pem --durable
+  $ calllogs serve --upstream https://10.0.0.5:28080 --workers auto
   $ CALLLOGS_UPSTREAM_SK=... calllogs serve --upstream https://10.0.0.5:28080 --auth-mode resign --upstream-ak gwak`)
     .action(async (options: ServeOptions, command: Command) => {
       if (Boolean(options.tlsCert) !== Boolean(options.tlsKey)) command.error('error: --tls-cert and --tls-key go together');
@@ -155,23 +186,27 @@ Examples:
         recording: options.recording,
         redaction,
       };
-      // Loaded here: the server's modules (Fastify and the rest) would slow every other command's start.
-      const { startServer } = await import('../../server/serve.js');
-      const server = await startServer(config);
-      let notice = `calllogs: listening on ${server.endpoint} (store: ${describeStore(config.db)}, time zone: ${config.timeZone})\n`;
-      if (upstream) notice += `calllogs: forwarding to ${upstream.url} (auth: ${upstream.authMode}${config.durable ? ', durable' : ''})\n`;
-      if (server.bootstrapped) {
-        const { ak, sk, file } = server.bootstrapped;
-        // The SK goes to a terminal only: a service's captured output ends up in logs.
-        const shown = process.stderr.isTTY ? `\n  SK: ${sk}` : '';
-        notice += `calllogs: no keys existed, created an all-VDN key\n  AK: ${ak}${shown}\n  credentials written to ${file} (mode 0600)\n`;
+      if (options.workers > 1 && cluster.isPrimary) {
+        const { startCluster } = await import('../../server/cluster/primary.js');
+        const running = await startCluster(config, options.workers);
+        process.stderr.write(startNotice(config, running, options.workers));
+        onStopRequests((reason, forced) => {
+          if (!forced) running.log.info({ reason }, 'shutting down: every worker finishes its requests and writes its queued records');
+          running.stop(forced);
+        });
+        process.exit(await running.exited);
       }
-      process.stderr.write(notice);
-      let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) process.exit(1);
-        stopping = true;
-        server.app.log.info({ signal }, 'shutting down: finishing requests and writing queued records');
+      // Loaded here: the server's modules (Fastify and the rest) would slow every other command's start.
+      const [{ startServer }, { announceReady, workerRole }] = await Promise.all([
+        import('../../server/serve.js'),
+        import('../../server/cluster/worker.js'),
+      ]);
+      const role = workerRole();
+      const server = await startServer(config, role);
+      if (!role) process.stderr.write(startNotice(config, server, 1));
+      onStopRequests((reason, forced) => {
+        if (forced) process.exit(1);
+        server.app.log.info({ reason }, 'shutting down: finishing requests and writing queued records');
         server.close().then(
           () => process.exit(0),
           (error: Error) => {
@@ -179,8 +214,7 @@ Examples:
             process.exit(1);
           },
         );
-      };
-      process.on('SIGTERM', () => stop('SIGTERM'));
-      process.on('SIGINT', () => stop('SIGINT'));
+      });
+      if (role) announceReady(server.endpoint);
     });
 }

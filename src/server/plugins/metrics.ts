@@ -18,6 +18,6 @@ export const metricsPlugin = fp(async (app: FastifyInstance, options: { metrics:
   });
   app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', metrics.registry.contentType);
-    return metrics.registry.metrics();
+    return metrics.render();
   });
 });

@@ -86,12 +86,15 @@ export class SqliteStore implements LogStore {
     this.lastRowid = db.prepare<[], number>('SELECT coalesce(max(rowid), 0) FROM records').pluck();
     const tallies = TALLY_TABLES.map((table) => db.prepare<[number]>(addTallySql(table, 'records WHERE rowid > ?')));
     this.addTalliesAfter = (rowid) => tallies.forEach((statement) => statement.run(rowid));
+    // IMMEDIATE: the batch starts by reading, and a read transaction that another process's commit
+    // overtook cannot become a writer (SQLITE_BUSY at once, no busy wait). Taking the write lock
+    // first waits its turn instead (workers of one server, or two servers, on one file).
     this.insertMany = db.transaction((records: CallRecord[]) => {
       const before = this.lastRowid.get()!;
       // Only the records actually added count: a batch written again changes nothing.
       this.applyCounts(records.filter((r) => insertOrSkip.run(...rowValues(r)).changes > 0), 1);
       this.addTalliesAfter(before);
-    });
+    }).immediate;
     this.keys = new SqliteKeys(db);
   }
 
@@ -201,7 +204,7 @@ export class SqliteStore implements LogStore {
         .map((row) => ({ vdnId: row.vdn, operTime: row.oper_time, url: row.url, httpStatus: row.http_status, resultCode: row.result_code }));
       this.applyCounts(gone, -1);
       return gone.length;
-    });
+    }).immediate;
     let removed = 0;
     for (const vdn of vdns) {
       for (;;) {
