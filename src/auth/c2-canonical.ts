@@ -11,8 +11,8 @@ export interface SignableRequest {
   path: string;
   /** The query string as sent, without `?` (may be empty). */
   query: string;
-  /** Values of the signed headers, by lower-case name. */
-  headers: Readonly<Record<string, string | undefined>>;
+  /** Values of the signed headers, by lower-case name (a repeated header's values joined with `, `). */
+  headers: Readonly<Record<string, string | readonly string[] | undefined>>;
   /** The body exactly as sent; empty when there is none. */
   body: string | Uint8Array;
 }
@@ -70,10 +70,14 @@ function compareCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+function headerText(value: string | readonly string[] | undefined): string {
+  return typeof value === 'string' ? value : value?.join(', ') ?? '';
+}
+
 export function canonicalRequest(req: SignableRequest, signedHeaders: readonly string[]): string {
   const query = req.query ? canonicalQuery(req.query) + '\n' : '';
   const headers = signedHeaders
-    .map((name) => norm(name.toLowerCase()) + ':' + norm((req.headers[name] ?? '').trim()))
+    .map((name) => norm(name.toLowerCase()) + ':' + norm(headerText(req.headers[name]).trim()))
     .sort(compareCodeUnits)
     .join('\n');
   return `${req.method.toUpperCase()}\n${req.path}\n${query}${signedHeaders.join(';')}\n${headers}\n${norm(req.body)}`;

@@ -4,8 +4,24 @@ import { authPrefix, canonicalRequest, type AuthorizationParts, type SignableReq
 /** The C2 signature with node:crypto; the canonical request comes from c2-canonical.ts. */
 export * from './c2-canonical.js';
 
+/** Derived keys already computed, by SK and prefix: a busy client signs many calls per second. */
+const signingKeys = new Map<string, string>();
+const SIGNING_KEYS_KEPT = 4096;
+
+/**
+ * The key a signature is made with, HMAC(SK, prefix). The prefix names the AK, the second and the
+ * signed headers, so calls of one client within a second share it: computed once, then reused.
+ */
 export function signingKey(sk: string, prefix: string): string {
-  return createHmac('sha256', sk).update(prefix).digest('hex');
+  const id = `${prefix}\n${sk}`;
+  let key = signingKeys.get(id);
+  if (key === undefined) {
+    key = createHmac('sha256', sk).update(prefix).digest('hex');
+    // Bounded: past seconds are never asked for again, so starting over loses nothing that matters.
+    if (signingKeys.size >= SIGNING_KEYS_KEPT) signingKeys.clear();
+    signingKeys.set(id, key);
+  }
+  return key;
 }
 
 /** The hex signature of `req` for the given key, timestamp and signed header names. */

@@ -20,18 +20,28 @@ type HeaderValue = string | string[] | undefined;
  */
 export function endToEndHeaders(
   headers: Record<string, HeaderValue>,
-  options: { alsoDrop?: readonly string[]; keep?: ReadonlySet<string> } = {},
+  options: { alsoDrop?: ReadonlySet<string>; keep?: ReadonlySet<string> } = {},
 ): Record<string, string | string[]> {
-  const connection = headers.connection;
-  const named = (Array.isArray(connection) ? connection.join(',') : connection ?? '')
-    .split(',').map((h) => h.trim().toLowerCase()).filter((h) => h && !options.keep?.has(h));
-  const drop = new Set([...HOP_BY_HOP, ...named, ...(options.alsoDrop ?? [])]);
+  const named = connectionNamed(headers.connection, options.keep);
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined && !drop.has(name.toLowerCase())) out[name] = value;
+  for (const name in headers) {
+    const value = headers[name];
+    const lower = name.toLowerCase();
+    if (value === undefined || HOP_BY_HOP.has(lower) || options.alsoDrop?.has(lower) || named?.has(lower)) continue;
+    out[name] = value;
   }
   return out;
 }
+
+/** The header names a `Connection` header lists, less those it may not take off; usually none. */
+function connectionNamed(connection: HeaderValue, keep: ReadonlySet<string> | undefined): Set<string> | undefined {
+  if (connection === undefined) return undefined;
+  const names = (Array.isArray(connection) ? connection.join(',') : connection)
+    .split(',').map((h) => h.trim().toLowerCase()).filter((h) => h && !keep?.has(h));
+  return names.length > 0 ? new Set(names) : undefined;
+}
+
+const NOT_FORWARDED = new Set(['content-length', 'expect']);
 
 /**
  * The headers a forwarded call carries: the caller's end-to-end headers with its `Host` kept (a
@@ -40,7 +50,7 @@ export function endToEndHeaders(
  * `expect` is dropped because the body is already here.
  */
 export function forwardedRequestHeaders(headers: IncomingHttpHeaders, clientIp: string): Record<string, string | string[]> {
-  const out = endToEndHeaders(headers, { alsoDrop: ['content-length', 'expect'], keep: ALWAYS_FORWARDED });
+  const out = endToEndHeaders(headers, { alsoDrop: NOT_FORWARDED, keep: ALWAYS_FORWARDED });
   const previous = headers['x-forwarded-for'];
   out['x-forwarded-for'] = previous ? `${Array.isArray(previous) ? previous.join(', ') : previous}, ${clientIp}` : clientIp;
   return out;

@@ -10,14 +10,6 @@ export interface AuthenticationOptions {
   skewMs: number;
 }
 
-function signableHeaders(request: FastifyRequest): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return headers;
-}
-
 /**
  * A preHandler hook: verifies the C2 signature over the bytes received (401), reads the VDN the
  * call acts on (400 when it can be read more than one way) and checks it against the key's scope
@@ -33,7 +25,7 @@ export function authenticationHook(options: AuthenticationOptions) {
         method: request.method,
         path,
         query,
-        headers: signableHeaders(request),
+        headers: request.headers,
         body: Buffer.isBuffer(request.body) ? request.body : '',
       },
       { nowMs: request.receivedAt, skewMs: options.skewMs, findKey: (ak) => options.keys.find(ak) },
