@@ -9,10 +9,12 @@
 //   (e)–(i) the peers of bench/lib/peers.mjs, each on one core's worth of threads (nginx one
 //       worker, HAProxy nbthread 1, Caddy GOMAXPROCS=1, the Node ones one event loop) with
 //       keep-alive upstream connections and a JSON access-log line per call; a peer whose binary
-//       is missing is skipped with a message.
+//       is missing is skipped with a message;
+//   (j) the gateway recording every call with --workers 2 (two event loops on the one port, each
+//       committing its own batches to the one SQLite file), and (k) the same with recording off.
 // Each case runs --rounds times, the cases interleaved round by round; the table shows each case's
 // median round, and each ratio is the median of the ratios within a round (robust to drift).
-// Usage: node bench/gateway.mjs [--duration 10] [--connections 32] [--rounds 3] [--only abcdefghi]
+// Usage: node bench/gateway.mjs [--duration 10] [--connections 32] [--rounds 3] [--only abcdefghijk]
 import autocannon from 'autocannon';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
@@ -27,7 +29,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '32' },
     rounds: { type: 'string', default: '3' },
-    only: { type: 'string', default: 'abcdefghi' },
+    only: { type: 'string', default: 'abcdefghijk' },
   },
 });
 const DURATION = Number(values.duration);
@@ -85,6 +87,8 @@ const cases = {
   'c  gateway, recording on': () => gatewayCase(sim.url, []),
   'd  gateway, --durable': () => gatewayCase(sim.url, ['--durable']),
   ...Object.fromEntries(Object.entries(PEERS).map(([name, start], i) => [`${letters[i]}  ${name}`, () => peerCase(start, sim.url)])),
+  'j  gateway, --workers 2': () => gatewayCase(sim.url, ['--workers', '2']),
+  'k  --workers 2, recording off': () => gatewayCase(sim.url, ['--workers', '2', '--no-recording']),
 };
 const results = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
 try {
@@ -117,11 +121,15 @@ const ratio = (x, y) => {
   const middle = within[Math.floor(within.length / 2)];
   return `${(middle * 100).toFixed(1)} % (rounds: ${within.map((v) => (v * 100).toFixed(0)).join(', ')})`;
 };
-const [a, b, c, d, ...peers] = Object.keys(cases);
+const [a, b, c, d, ...others] = Object.keys(cases);
+const [j, k] = others.splice(-2);
+const peers = others;
 console.log(`\nrecording on / recording off (c/b): ${ratio(c, b)}   (target >= 85 %)`);
 console.log(`durable / recording on       (d/c): ${ratio(d, c)}   (target >= 80 %)`);
 console.log(`gateway off / direct         (b/a): ${ratio(b, a)}`);
 for (const peer of peers) console.log(`recording on / ${peer.slice(3).padEnd(27)} (c/${peer[0]}): ${ratio(c, peer)}`);
+console.log(`--workers 2 / one event loop (j/c): ${ratio(j, c)}   (this machine: 2 cores shared with the upstream and autocannon)`);
+console.log(`--workers 2: recording on / off (j/k): ${ratio(j, k)}`);
 const [ours, caddy] = [median(c), median(peers.find((p) => p.includes('Caddy')))];
 if (ours && caddy) console.log(`p99: gateway ${ours.p99} ms, Caddy ${caddy.p99} ms   (target: no worse)`);
 for (const file of readdirSync(dir).filter((f) => f.endsWith('-access.json'))) {

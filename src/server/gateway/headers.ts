@@ -35,7 +35,8 @@ export function endToEndHeaders(
 
 /** The header names a `Connection` header lists, less those it may not take off; usually none. */
 function connectionNamed(connection: HeaderValue, keep: ReadonlySet<string> | undefined): Set<string> | undefined {
-  if (connection === undefined) return undefined;
+  // What nearly every client sends names no header beyond the hop-by-hop ones.
+  if (connection === undefined || connection === 'keep-alive' || connection === 'close') return undefined;
   const names = (Array.isArray(connection) ? connection.join(',') : connection)
     .split(',').map((h) => h.trim().toLowerCase()).filter((h) => h && !keep?.has(h));
   return names.length > 0 ? new Set(names) : undefined;
