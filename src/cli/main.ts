@@ -10,6 +10,7 @@ import { queryCommand } from './commands/query.js';
 import { serveCommand } from './commands/serve.js';
 import { signCommand } from './commands/sign.js';
 import { tailCommand } from './commands/tail.js';
+import { logKeyCommand, verifyCommand } from './commands/verify.js';
 
 // Whatever a command writes (databases, WAL, spill files, keys, exports) is its owner's only: a
 // file created without an explicit mode is still never readable by other users.
@@ -26,7 +27,9 @@ const program = new Command('calllogs')
   .addCommand(queryCommand())
   .addCommand(tailCommand())
   .addCommand(signCommand())
-  .addCommand(configureCommand());
+  .addCommand(configureCommand())
+  .addCommand(verifyCommand())
+  .addCommand(logKeyCommand());
 
 /** One line on stderr and a non-zero exit; stacks only for bugs, and only with CALLLOGS_DEBUG. */
 function fail(error: unknown): never {

@@ -10,6 +10,7 @@ import type { ServerConfig } from './config.js';
 import type { Upstream } from './gateway/upstream.js';
 import type { Metrics } from './metrics.js';
 import { calllogsMethodPlugin } from './plugins/calllogs.js';
+import { checkpointsPlugin } from './plugins/checkpoints.js';
 import { consolePlugin } from './plugins/console.js';
 import { clientErrorHandler } from './client-errors.js';
 import { doorPlugin } from './plugins/door.js';
@@ -73,6 +74,7 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   }
   await app.register(openapiDocumentPlugin);
   await app.register(opsPlugin, { store: parts.store, writer: parts.writer });
+  await app.register(checkpointsPlugin, { logs: parts.store.integrity });
   await app.register(consolePlugin, { timeZone: config.timeZone });
   await app.register(calllogsMethodPlugin);
   await app.register(openapiPlugin, {

@@ -67,6 +67,16 @@ export interface ServerConfig {
   /** Release a response only once its record has committed (group commit). */
   durable: boolean;
   redaction: RedactionRules;
+  integrity: IntegrityConfig;
+}
+
+export interface IntegrityConfig {
+  /** The checkpoint signing key's file; default: `log-signing-key.json` beside the data. */
+  keyFile: string | undefined;
+  /** How often new records are sealed into their logs. */
+  sealIntervalMs: number;
+  /** How often a grown log gets a new signed checkpoint. */
+  checkpointIntervalMs: number;
 }
 
 export const DEFAULT_UPSTREAM: Omit<UpstreamConfig, 'url'> = {
@@ -103,5 +113,6 @@ export function defaultConfig(): ServerConfig {
     recording: true,
     durable: false,
     redaction: DEFAULT_REDACTION,
+    integrity: { keyFile: undefined, sealIntervalMs: 1000, checkpointIntervalMs: 10_000 },
   };
 }

@@ -1,6 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { join } from 'node:path';
 import { KeyStore } from '../auth/key-store.js';
+import { logKeyPathFor } from '../integrity/key-file.js';
 import { createIdGenerator } from '../record/ids.js';
 import { createRedactor } from '../record/redact.js';
 import { SpillFile } from '../record/spill.js';
@@ -14,6 +15,8 @@ import type { ServerConfig } from './config.js';
 import { endpointOf } from './endpoint.js';
 import { Upstream } from './gateway/upstream.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { logSigningKey } from './log-signing.js';
+import { Sealer } from './sealer.js';
 import { Upkeep } from './upkeep.js';
 
 export interface RunningServer {
@@ -26,6 +29,8 @@ export interface RunningServer {
   /** The key created on a first start, if this start created one. */
   bootstrapped: { ak: string; sk: string; file: string } | undefined;
   upkeep: Upkeep;
+  /** Seals records and signs checkpoints (undefined in a cluster's workers other than 0). */
+  sealer: Sealer | undefined;
   /** Stops accepting, finishes in-flight requests, writes every queued record, closes the store. */
   close(): Promise<void>;
 }
@@ -34,6 +39,15 @@ export interface RunningServer {
  * Starts the server alone, or as one worker of `serve --workers N` (`role`): then the primary
  * creates the first key, only worker 0 runs the store's upkeep, and `/metrics` sums all workers.
  */
+/** Seals records into their logs and signs checkpoints, with this store's signing key if this instance holds it. */
+async function startSealer(store: LogStore, config: ServerConfig, log: FastifyBaseLogger): Promise<Sealer> {
+  const keyFile = config.integrity.keyFile ?? logKeyPathFor(dataDirFor(config.db));
+  const key = await logSigningKey(store.integrity, keyFile, config.masterKey, (message) => log.warn(message));
+  const sealer = new Sealer(store.integrity, { ...config.integrity, key, log });
+  sealer.start();
+  return sealer;
+}
+
 export async function startServer(config: ServerConfig, role?: WorkerRole): Promise<RunningServer> {
   // Files found open to other users are reported once the log exists.
   const fileWarnings: string[] = [];
@@ -83,7 +97,10 @@ export async function startServer(config: ServerConfig, role?: WorkerRole): Prom
   const bootstrapped = role ? undefined : await bootstrapKey(keys, config.db, endpoint, (message) => app.log.warn(message));
   await writer.resumeSpilled();
   const upkeep = new Upkeep(store, { retentionDays: config.retentionDays, intervalMs: config.upkeepIntervalMs, log: app.log });
-  if (!role || role.index === 0) upkeep.start();
+  // Background work runs in one process of a cluster (worker 0).
+  const background = !role || role.index === 0;
+  if (background) upkeep.start();
+  const sealer = background ? await startSealer(store, config, app.log) : undefined;
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
@@ -93,6 +110,8 @@ export async function startServer(config: ServerConfig, role?: WorkerRole): Prom
       await upkeep.stop();
       try {
         await writer.close();
+        // The records just written are sealed and signed before the store closes.
+        await sealer?.stop();
       } catch (error) {
         metrics.recordsDropped.inc(writer.depth);
         throw error;
@@ -101,5 +120,5 @@ export async function startServer(config: ServerConfig, role?: WorkerRole): Prom
       }
     })());
 
-  return { app, store, writer, metrics, upkeep, endpoint, bootstrapped, close };
+  return { app, store, writer, metrics, upkeep, sealer, endpoint, bootstrapped, close };
 }

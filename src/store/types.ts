@@ -109,6 +109,8 @@ export interface LogStore {
   /** Periodic upkeep (PostgreSQL: creates the coming days' partitions). */
   maintain(nowMs: number): Promise<void>;
   readonly keys: KeyRepository;
+  /** The tamper-evident logs of the records (docs/integrity.md). */
+  readonly integrity: IntegrityRepository;
   /** Throws when the store cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -134,3 +136,49 @@ export class ImportRowError extends Error {
 
 /** Stored VDN of a call that names none (VDNs are 1..9999). */
 export const NO_VDN = 0;
+
+/** A VDN's log as stored: its sealed head and the latest signed checkpoint kept for it. */
+export interface StoredLogHead {
+  /** The log: a VDN, 0 for calls naming none. */
+  vdn: number;
+  size: number;
+  /** Hashes of the head's frontier (log-append.ts), left to right. */
+  frontier: Uint8Array[];
+  checkpoint: string | null;
+  checkpointSize: number | null;
+}
+
+/** A leaf of a log with the record it was made from, when the store still holds one by that id. */
+export interface LeafWithRecord {
+  index: number;
+  recordId: string;
+  operTime: number;
+  digest: Uint8Array;
+  record: CallRecord | undefined;
+}
+
+export interface IntegrityRepository {
+  /**
+   * Appends up to `max` records that are in no log yet to their VDNs' logs, in the order their
+   * writes committed; returns how many. Safe to run from several processes at once.
+   */
+  seal(max: number): Promise<number>;
+  /** Records written and not sealed yet. */
+  unsealedCount(): Promise<number>;
+  heads(): Promise<StoredLogHead[]>;
+  /** Keeps a signed checkpoint for a log, unless one of a larger tree is kept already. */
+  saveCheckpoint(vdn: number, size: number, note: string): Promise<void>;
+  /**
+   * Registers the verifier key checkpoints are signed with, if none is registered; returns the
+   * registered one (an instance holding another key must not sign).
+   */
+  registerKey(verifierKey: string): Promise<string>;
+  /** The registered verifier key, if any instance has signed yet. */
+  registeredKey(): Promise<string | null>;
+  /** A log's leaves from `from` on, in order, each with its record as stored now. */
+  leaves(vdn: number, from?: number): AsyncIterable<LeafWithRecord>;
+  /** Records that are older than the sealed position yet in no log (written in behind the sealer's back). */
+  unlogged(): AsyncIterable<CallRecord>;
+  /** Records received before this time may have been removed by retention (0: none were). */
+  retainedFrom(): Promise<number>;
+}

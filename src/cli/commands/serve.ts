@@ -36,6 +36,8 @@ interface ServeOptions {
   recording: boolean;
   redaction?: string;
   workers: number;
+  logKey?: string;
+  checkpointInterval: number;
 }
 
 function parseZone(value: string): string {
@@ -141,6 +143,10 @@ export function serveCommand(): Command {
     .addOption(new Option('--durable', 'answer a call only once its record has committed (group commit); 503 when the queue is full')
       .env('CALLLOGS_DURABLE'))
     .addOption(new Option('--no-recording', 'forward and answer without recording (to measure the gateway alone)'))
+    .addOption(new Option('--log-key <file>', 'the key that signs the logs\' checkpoints (default: log-signing-key.json beside the data)')
+      .env('CALLLOGS_LOG_KEY'))
+    .addOption(new Option('--checkpoint-interval <duration>', 'how often a grown log gets a new signed checkpoint').env('CALLLOGS_CHECKPOINT_INTERVAL')
+      .default(defaults.integrity.checkpointIntervalMs, '10s').argParser(parseDuration))
     .addOption(new Option('--workers <n>', 'event loops serving the one port, each recording its own calls (auto: one per core)')
       .env('CALLLOGS_WORKERS').default(1).argParser(parseWorkers))
     .addOption(new Option('--redaction <file>', 'JSON or YAML file adding to (or replacing) the masking rules').env('CALLLOGS_REDACTION'))
@@ -185,6 +191,7 @@ Examples:
         durable: Boolean(options.durable),
         recording: options.recording,
         redaction,
+        integrity: { ...defaults.integrity, keyFile: options.logKey, checkpointIntervalMs: options.checkpointInterval },
       };
       if (options.workers > 1 && cluster.isPrimary) {
         const { startCluster } = await import('../../server/cluster/primary.js');

@@ -22,6 +22,7 @@ import {
 } from '../types.js';
 import { PostgresImport, type ImportCountsSql } from './import.js';
 import { migrate } from './migrate.js';
+import { PostgresIntegrity } from './postgres-integrity.js';
 import { attachDayPartition, attachedPartitions, dayOfPartition } from './partitions.js';
 
 /** Days of partitions kept ready beyond today. */
@@ -106,11 +107,13 @@ export interface PostgresOptions {
 export class PostgresStore implements LogStore {
   readonly kind = 'postgres' as const;
   readonly keys: KeyRepository;
+  readonly integrity: PostgresIntegrity;
   /** UTC days whose partition is known to exist. */
   private readonly days = new Set<number>();
 
   private constructor(private readonly pool: pg.Pool) {
     this.keys = new PostgresKeys(pool);
+    this.integrity = new PostgresIntegrity(pool, (work) => guarded(() => this.transaction(work)));
   }
 
   static async open(url: string, options: PostgresOptions = {}): Promise<PostgresStore> {
@@ -262,6 +265,8 @@ export class PostgresStore implements LogStore {
           await client.query(`DELETE FROM ${table} WHERE bucket >= $1 AND bucket < $2`, [day * DAY_MS, (day + 1) * DAY_MS]);
         }
         await client.query(`DROP TABLE ${name}`);
+        // The logs keep the day's leaves: verification knows its records went by retention.
+        await client.query('UPDATE log_state SET retained_from = greatest(retained_from, $1)', [(day + 1) * DAY_MS]);
       });
       this.days.delete(day);
       dropped += 1;

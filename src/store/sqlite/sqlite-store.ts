@@ -1,7 +1,6 @@
 import Database from 'better-sqlite3';
 import { dirname } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { CalllogsError } from '../../contract/codes.js';
 import type { CallRecord } from '../../contract/record.js';
 import type { RecordLookup } from '../../contract/record-lookup.js';
 import { countDeltas, type CountDelta } from '../buckets.js';
@@ -24,29 +23,13 @@ import {
   type StoreQuery,
 } from '../types.js';
 import { SqliteImport } from './import.js';
+import { guarded, translateError } from './guarded.js';
 import { migrate } from './migrate.js';
+import { SqliteIntegrity } from './sqlite-integrity.js';
 import { WriteThread } from './write-thread.js';
 
-// Errors that mean "the store cannot be used right now", answered 503 rather than 500.
-const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|READONLY|PROTOCOL|NOTADB)/;
 const RETENTION_BATCH = 2000;
 const INSERT = `INSERT INTO records (${RECORD_COLUMNS.join(', ')}) VALUES (${RECORD_COLUMNS.map(() => '?').join(', ')})`;
-
-/** Rethrows "cannot reach the store" failures as 503, so they are not mistaken for bugs. */
-function translateError(error: unknown): unknown {
-  if (error instanceof Database.SqliteError && UNAVAILABLE.test(error.code)) {
-    return new CalllogsError('UNAVAILABLE', 'store: temporarily unavailable', 1);
-  }
-  return error;
-}
-
-function guarded<T>(work: () => T): Promise<T> {
-  try {
-    return Promise.resolve(work());
-  } catch (error) {
-    return Promise.reject(translateError(error));
-  }
-}
 
 /**
  * The database and its WAL hold records and keys: owner-only from the first byte. The file is
@@ -62,6 +45,7 @@ function protectDatabaseFiles(path: string, warn: Warn): void {
 export class SqliteStore implements LogStore {
   readonly kind = 'sqlite' as const;
   readonly keys: KeyRepository;
+  readonly integrity: SqliteIntegrity;
   private readonly db: Database.Database;
   private readonly insertNew: Database.Statement<RowValues>;
   private readonly insertMany: (records: CallRecord[]) => void;
@@ -96,6 +80,7 @@ export class SqliteStore implements LogStore {
       this.addTalliesAfter(before);
     }).immediate;
     this.keys = new SqliteKeys(db);
+    this.integrity = new SqliteIntegrity(db);
   }
 
   /**
@@ -197,12 +182,18 @@ export class SqliteStore implements LogStore {
     const inChunk = 'rowid IN (SELECT value FROM json_each(?))';
     const removeTallies = TALLY_TABLES.map((table) => this.db.prepare(addTallySql(table, `records WHERE ${inChunk}`, -1)));
     const remove = this.db.prepare(`DELETE FROM records WHERE ${inChunk} RETURNING vdn, oper_time, url, http_status, result_code`);
+    // The logs keep the removed records' leaves; the sealed position never passes the newest
+    // rowid left, because SQLite hands the next insert max(rowid) + 1.
+    const noteRetention = this.db.prepare(
+      'UPDATE log_state SET sealed_rowid = min(sealed_rowid, (SELECT coalesce(max(rowid), 0) FROM records)), retained_from = max(retained_from, ?)',
+    );
     const removeBatch = this.db.transaction((vdn: number): number => {
       const rowids = chunk.get(vdn, cutoffMs) as string;
       for (const statement of removeTallies) statement.run(rowids);
       const gone = (remove.all(rowids) as Pick<RecordRow, 'vdn' | 'oper_time' | 'url' | 'http_status' | 'result_code'>[])
         .map((row) => ({ vdnId: row.vdn, operTime: row.oper_time, url: row.url, httpStatus: row.http_status, resultCode: row.result_code }));
       this.applyCounts(gone, -1);
+      noteRetention.run(cutoffMs);
       return gone.length;
     }).immediate;
     let removed = 0;

@@ -1,0 +1,46 @@
+import type { CallRecord } from '../contract/record.js';
+import { leafData, recordDigest } from './leaf.js';
+import { appendLeaf, type LogHeadState, type StoredNode } from './log-append.js';
+import { leafHash, type Hash, type Hashing } from './merkle.js';
+
+/** A leaf as the stores keep it: which record, its time and digest (the leaf hash follows from them). */
+export interface LeafRow {
+  /** The log: the record's VDN, 0 for calls naming none. */
+  vdn: number;
+  index: number;
+  recordId: string;
+  operTime: number;
+  digest: Hash;
+}
+
+export interface NodeRow extends StoredNode {
+  vdn: number;
+}
+
+/** The log a record belongs to, as the stores number them (0: the call named no VDN). */
+export const logOf = (record: Pick<CallRecord, 'vdnId'>): number => record.vdnId ?? 0;
+
+/** A log's origin, as its checkpoints name it: the signing key's name and the VDN (`none`: no VDN). */
+export const logOrigin = (keyName: string, vdn: number): string => `${keyName}/vdn/${vdn === 0 ? 'none' : vdn}`;
+
+export function leafHashOf(hashing: Hashing, leaf: Pick<LeafRow, 'operTime' | 'digest'>): Hash {
+  return leafHash(hashing, leafData(leaf.operTime, leaf.digest));
+}
+
+/**
+ * Appends records, in the order given, to their VDNs' logs: each gets the next leaf index of its
+ * log. `headOf` gives a log's head as sealed so far (and is updated in place); the rows to store
+ * come back.
+ */
+export function sealRecords(hashing: Hashing, headOf: (vdn: number) => LogHeadState, records: Iterable<CallRecord>): { leaves: LeafRow[]; nodes: NodeRow[] } {
+  const leaves: LeafRow[] = [];
+  const nodes: NodeRow[] = [];
+  for (const record of records) {
+    const vdn = logOf(record);
+    const head = headOf(vdn);
+    const leaf: LeafRow = { vdn, index: head.size, recordId: record.id, operTime: record.operTime, digest: recordDigest(hashing, record) };
+    leaves.push(leaf);
+    appendLeaf(hashing, head, leafHashOf(hashing, leaf), (node) => nodes.push({ vdn, ...node }));
+  }
+  return { leaves, nodes };
+}

@@ -1,0 +1,141 @@
+import type pg from 'pg';
+import type { CallRecord } from '../../contract/record.js';
+import { emptyHead, packFrontier, unpackFrontier, type LogHeadState } from '../../integrity/log-append.js';
+import { nodeHashing } from '../../integrity/node-crypto.js';
+import { sealRecords } from '../../integrity/seal.js';
+import { RECORD_COLUMNS, toRecord, type RecordRow } from '../rows.js';
+import type { IntegrityRepository, LeafWithRecord, StoredLogHead } from '../types.js';
+
+/** Any constant: the advisory lock that lets one sealer at a time work on a database. */
+export const SEALER_LOCK = 0x63616c6c;
+const RECORD_FIELDS = RECORD_COLUMNS.map((c) => `r.${c}`).join(', ');
+/** Rows fetched at a time while a log is read whole (verify). */
+const PAGE = 5000;
+
+interface HeadRow {
+  vdn: number;
+  size: number;
+  frontier: Buffer;
+  checkpoint: string | null;
+  checkpoint_size: number | null;
+}
+
+export type Transaction = <T>(work: (client: pg.PoolClient) => Promise<T>) => Promise<T>;
+
+/**
+ * The logs in PostgreSQL, written by several instances. A seal takes a transaction-level advisory
+ * lock (another instance's seal in progress: nothing to do now; a sealer that dies releases it
+ * with its connection), reads the oldest transaction still running (its snapshot's xmin) and seals
+ * the records of the transactions below it after the last sealed one, in (transaction, id) order.
+ */
+export class PostgresIntegrity implements IntegrityRepository {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly transaction: Transaction,
+  ) {}
+
+  seal(max: number): Promise<number> {
+    return this.transaction(async (client) => {
+      const locked = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [SEALER_LOCK]);
+      if (!locked.rows[0]!.locked) return 0;
+      const rows = (await client.query<RecordRow & { seal_txid: string }>(
+        `SELECT r.seal_txid, ${RECORD_FIELDS} FROM records r, log_state s
+         WHERE (r.seal_txid, r.id) > (s.sealed_txid, s.sealed_id) AND r.seal_txid < pg_snapshot_xmin(pg_current_snapshot())
+         ORDER BY r.seal_txid, r.id LIMIT $1`,
+        [max],
+      )).rows;
+      if (rows.length === 0) return 0;
+      const stored = (await client.query<HeadRow>('SELECT * FROM log_heads WHERE vdn = ANY($1::int[])', [[...new Set(rows.map((r) => r.vdn))]])).rows;
+      const heads = new Map<number, LogHeadState>(stored.map((row) => [row.vdn, { size: row.size, frontier: unpackFrontier(row.frontier) }]));
+      const headOf = (vdn: number): LogHeadState => {
+        let head = heads.get(vdn);
+        if (!head) heads.set(vdn, (head = emptyHead()));
+        return head;
+      };
+      const { leaves, nodes } = sealRecords(nodeHashing, headOf, rows.map(toRecord));
+      await client.query(
+        `INSERT INTO log_leaves (vdn, idx, record_id, oper_time, digest)
+         SELECT * FROM unnest($1::int[], $2::bigint[], $3::text[], $4::bigint[], $5::bytea[])`,
+        [leaves.map((l) => l.vdn), leaves.map((l) => l.index), leaves.map((l) => l.recordId), leaves.map((l) => l.operTime), leaves.map((l) => Buffer.from(l.digest))],
+      );
+      if (nodes.length > 0) {
+        await client.query(
+          'INSERT INTO log_nodes (vdn, level, idx, hash) SELECT * FROM unnest($1::int[], $2::int[], $3::bigint[], $4::bytea[])',
+          [nodes.map((n) => n.vdn), nodes.map((n) => n.level), nodes.map((n) => n.index), nodes.map((n) => Buffer.from(n.hash))],
+        );
+      }
+      const changed = [...heads];
+      await client.query(
+        `INSERT INTO log_heads (vdn, size, frontier) SELECT * FROM unnest($1::int[], $2::bigint[], $3::bytea[])
+         ON CONFLICT (vdn) DO UPDATE SET size = excluded.size, frontier = excluded.frontier`,
+        [changed.map(([vdn]) => vdn), changed.map(([, h]) => h.size), changed.map(([, h]) => Buffer.from(packFrontier(h.frontier)))],
+      );
+      const last = rows[rows.length - 1]!;
+      await client.query('UPDATE log_state SET sealed_txid = $1, sealed_id = $2', [last.seal_txid, last.id]);
+      return rows.length;
+    });
+  }
+
+  async unsealedCount(): Promise<number> {
+    const { rows } = await this.pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM records r, log_state s WHERE (r.seal_txid, r.id) > (s.sealed_txid, s.sealed_id)',
+    );
+    return rows[0]!.n;
+  }
+
+  async heads(): Promise<StoredLogHead[]> {
+    const { rows } = await this.pool.query<HeadRow>('SELECT * FROM log_heads ORDER BY vdn');
+    return rows.map((row) => ({
+      vdn: row.vdn,
+      size: row.size,
+      frontier: unpackFrontier(row.frontier),
+      checkpoint: row.checkpoint,
+      checkpointSize: row.checkpoint_size,
+    }));
+  }
+
+  async saveCheckpoint(vdn: number, size: number, note: string): Promise<void> {
+    await this.pool.query(
+      'UPDATE log_heads SET checkpoint = $1, checkpoint_size = $2 WHERE vdn = $3 AND coalesce(checkpoint_size, -1) < $2',
+      [note, size, vdn],
+    );
+  }
+
+  async registerKey(verifierKey: string): Promise<string> {
+    await this.pool.query('UPDATE log_state SET verifier_key = $1 WHERE verifier_key IS NULL', [verifierKey]);
+    return (await this.registeredKey())!;
+  }
+
+  async registeredKey(): Promise<string | null> {
+    return (await this.pool.query<{ verifier_key: string | null }>('SELECT verifier_key FROM log_state')).rows[0]!.verifier_key;
+  }
+
+  async *leaves(vdn: number, from = 0): AsyncIterable<LeafWithRecord> {
+    for (let next = from; ;) {
+      const { rows } = await this.pool.query<RecordRow & { idx: number; record_id: string; leaf_time: number; digest: Buffer; rid: string | null }>(
+        `SELECT l.idx, l.record_id, l.oper_time AS leaf_time, l.digest, r.id AS rid, ${RECORD_FIELDS}
+         FROM (SELECT * FROM log_leaves WHERE vdn = $1 AND idx >= $2 ORDER BY idx LIMIT ${PAGE}) l
+         LEFT JOIN records r ON r.oper_time = l.oper_time AND r.id = l.record_id
+         ORDER BY l.idx`,
+        [vdn, next],
+      );
+      for (const row of rows) {
+        yield { index: row.idx, recordId: row.record_id, operTime: row.leaf_time, digest: row.digest, record: row.rid === null ? undefined : toRecord(row) };
+      }
+      if (rows.length < PAGE) return;
+      next = rows[rows.length - 1]!.idx + 1;
+    }
+  }
+
+  async *unlogged(): AsyncIterable<CallRecord> {
+    const { rows } = await this.pool.query<RecordRow>(
+      `SELECT ${RECORD_FIELDS} FROM records r, log_state s WHERE (r.seal_txid, r.id) <= (s.sealed_txid, s.sealed_id)
+       AND NOT EXISTS (SELECT 1 FROM log_leaves l WHERE l.vdn = r.vdn AND l.oper_time = r.oper_time AND l.record_id = r.id)`,
+    );
+    for (const row of rows) yield toRecord(row);
+  }
+
+  async retainedFrom(): Promise<number> {
+    return (await this.pool.query<{ retained_from: number }>('SELECT retained_from FROM log_state')).rows[0]!.retained_from;
+  }
+}

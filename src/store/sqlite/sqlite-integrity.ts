@@ -1,0 +1,126 @@
+import type Database from 'better-sqlite3';
+import type { CallRecord } from '../../contract/record.js';
+import { emptyHead, packFrontier, unpackFrontier, type LogHeadState } from '../../integrity/log-append.js';
+import { nodeHashing } from '../../integrity/node-crypto.js';
+import { sealRecords } from '../../integrity/seal.js';
+import { RECORD_COLUMNS, toRecord, type RecordRow } from '../rows.js';
+import type { IntegrityRepository, LeafWithRecord, StoredLogHead } from '../types.js';
+import { guarded } from './guarded.js';
+
+interface HeadRow {
+  vdn: number;
+  size: number;
+  frontier: Buffer;
+  checkpoint: string | null;
+  checkpoint_size: number | null;
+}
+
+const RECORD_FIELDS = RECORD_COLUMNS.map((c) => `r.${c}`).join(', ');
+
+/**
+ * The logs in SQLite. One writer at a time means rowids are handed out in commit order, so the
+ * records after the last sealed rowid are exactly the ones not sealed yet; a seal is one IMMEDIATE
+ * transaction, so two processes sealing the same file take turns.
+ */
+export class SqliteIntegrity implements IntegrityRepository {
+  private readonly sealBatch: (max: number) => number;
+
+  constructor(private readonly db: Database.Database) {
+    const sealedRowid = db.prepare<[], number>('SELECT sealed_rowid FROM log_state').pluck();
+    const unsealed = db.prepare<[number, number], RecordRow & { seq: number }>(
+      `SELECT rowid AS seq, ${RECORD_COLUMNS.join(', ')} FROM records WHERE rowid > ? ORDER BY rowid LIMIT ?`,
+    );
+    const head = db.prepare<[number], HeadRow>('SELECT * FROM log_heads WHERE vdn = ?');
+    const addLeaf = db.prepare('INSERT INTO log_leaves (vdn, idx, record_id, oper_time, digest) VALUES (?, ?, ?, ?, ?)');
+    const addNode = db.prepare('INSERT INTO log_nodes (vdn, level, idx, hash) VALUES (?, ?, ?, ?)');
+    const saveHead = db.prepare(
+      `INSERT INTO log_heads (vdn, size, frontier) VALUES (?, ?, ?)
+       ON CONFLICT (vdn) DO UPDATE SET size = excluded.size, frontier = excluded.frontier`,
+    );
+    const advance = db.prepare('UPDATE log_state SET sealed_rowid = ?');
+    this.sealBatch = db.transaction((max: number): number => {
+      const rows = unsealed.all(sealedRowid.get()!, max);
+      if (rows.length === 0) return 0;
+      const heads = new Map<number, LogHeadState>();
+      const headOf = (vdn: number): LogHeadState => {
+        let state = heads.get(vdn);
+        if (!state) {
+          const row = head.get(vdn);
+          state = row ? { size: row.size, frontier: unpackFrontier(row.frontier) } : emptyHead();
+          heads.set(vdn, state);
+        }
+        return state;
+      };
+      const { leaves, nodes } = sealRecords(nodeHashing, headOf, rows.map(toRecord));
+      for (const l of leaves) addLeaf.run(l.vdn, l.index, l.recordId, l.operTime, l.digest);
+      for (const n of nodes) addNode.run(n.vdn, n.level, n.index, n.hash);
+      for (const [vdn, state] of heads) saveHead.run(vdn, state.size, packFrontier(state.frontier));
+      advance.run(rows[rows.length - 1]!.seq);
+      return rows.length;
+    }).immediate;
+  }
+
+  seal(max: number): Promise<number> {
+    return guarded(() => this.sealBatch(max));
+  }
+
+  unsealedCount(): Promise<number> {
+    return guarded(() => this.db.prepare('SELECT count(*) FROM records WHERE rowid > (SELECT sealed_rowid FROM log_state)').pluck().get() as number);
+  }
+
+  heads(): Promise<StoredLogHead[]> {
+    return guarded(() => (this.db.prepare('SELECT * FROM log_heads ORDER BY vdn').all() as HeadRow[]).map((row) => ({
+      vdn: row.vdn,
+      size: row.size,
+      frontier: unpackFrontier(row.frontier),
+      checkpoint: row.checkpoint,
+      checkpointSize: row.checkpoint_size,
+    })));
+  }
+
+  saveCheckpoint(vdn: number, size: number, note: string): Promise<void> {
+    return guarded(() => void this.db
+      .prepare('UPDATE log_heads SET checkpoint = ?, checkpoint_size = ? WHERE vdn = ? AND coalesce(checkpoint_size, -1) < ?')
+      .run(note, size, vdn, size));
+  }
+
+  registerKey(verifierKey: string): Promise<string> {
+    return guarded(() => {
+      this.db.prepare('UPDATE log_state SET verifier_key = ? WHERE verifier_key IS NULL').run(verifierKey);
+      return this.db.prepare('SELECT verifier_key FROM log_state').pluck().get() as string;
+    });
+  }
+
+  registeredKey(): Promise<string | null> {
+    return guarded(() => this.db.prepare('SELECT verifier_key FROM log_state').pluck().get() as string | null);
+  }
+
+  async *leaves(vdn: number, from = 0): AsyncIterable<LeafWithRecord> {
+    const rows = this.db.prepare(
+      `SELECT l.idx, l.record_id, l.oper_time AS leaf_time, l.digest, r.id AS rid, ${RECORD_FIELDS}
+       FROM log_leaves l LEFT JOIN records r ON r.id = l.record_id
+       WHERE l.vdn = ? AND l.idx >= ? ORDER BY l.idx`,
+    ).iterate(vdn, from) as IterableIterator<RecordRow & { idx: number; record_id: string; leaf_time: number; digest: Buffer; rid: string | null }>;
+    for (const row of rows) {
+      yield {
+        index: row.idx,
+        recordId: row.record_id,
+        operTime: row.leaf_time,
+        digest: row.digest,
+        record: row.rid === null ? undefined : toRecord(row),
+      };
+    }
+  }
+
+  async *unlogged(): AsyncIterable<CallRecord> {
+    const rows = this.db.prepare(
+      `SELECT ${RECORD_COLUMNS.join(', ')} FROM records r WHERE rowid <= (SELECT sealed_rowid FROM log_state)
+       AND NOT EXISTS (SELECT 1 FROM log_leaves l WHERE l.vdn = r.vdn AND l.oper_time = r.oper_time AND l.record_id = r.id)`,
+    ).iterate() as IterableIterator<RecordRow>;
+    for (const row of rows) yield toRecord(row);
+  }
+
+  retainedFrom(): Promise<number> {
+    return guarded(() => this.db.prepare('SELECT retained_from FROM log_state').pluck().get() as number);
+  }
+}

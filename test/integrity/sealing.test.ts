@@ -1,0 +1,112 @@
+import pg from 'pg';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SEALER_LOCK } from '../../src/store/postgres/postgres-integrity.js';
+import { RECORD_COLUMNS, rowValues } from '../../src/store/rows.js';
+import { openStore } from '../../src/store/open.js';
+import type { LogStore } from '../../src/store/types.js';
+import { createTestDatabase, onDatabase, postgresAvailable } from '../helpers/pg.js';
+import { makeRecord } from '../helpers/records.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const withPostgres = await postgresAvailable();
+
+async function leafIndexes(store: LogStore, vdn: number): Promise<Map<string, number>> {
+  const indexes = new Map<string, number>();
+  for await (const leaf of store.integrity.leaves(vdn)) indexes.set(leaf.recordId, leaf.index);
+  return indexes;
+}
+
+const stores: [string, () => Promise<string>][] = [
+  ['SQLite', async () => join(tempDir(), 'sealing.db')],
+  ...(withPostgres ? [['PostgreSQL', createTestDatabase] as [string, () => Promise<string>]] : []),
+];
+
+describe.each(stores)('sealing on %s', (_name, newDb) => {
+  it('gives records written after a seal the next leaves, old receive times (imports, spill replays) included', async () => {
+    const store = await openStore(await newDb());
+    try {
+      const first = Array.from({ length: 10 }, (_, i) => makeRecord({ operTime: Date.now() + i }));
+      await store.insertBatch(first);
+      expect(await store.integrity.seal(1000)).toBe(10);
+      const late = Array.from({ length: 5 }, (_, i) => makeRecord({ operTime: Date.now() - 86_400_000 + i }));
+      await store.insertBatch(late);
+      expect(await store.integrity.unsealedCount()).toBe(5);
+      expect(await store.integrity.seal(3)).toBe(3);
+      expect(await store.integrity.seal(1000)).toBe(2);
+      const indexes = await leafIndexes(store, 2);
+      expect(first.map((r) => indexes.get(r.id))).toEqual([...Array(10).keys()]);
+      expect(late.map((r) => indexes.get(r.id))).toEqual([10, 11, 12, 13, 14]);
+      expect(await store.integrity.seal(1000)).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe.skipIf(!withPostgres)('sealing with concurrent writers on PostgreSQL', () => {
+  const insert = (client: pg.Client, record: ReturnType<typeof makeRecord>) =>
+    client.query(`INSERT INTO records (${RECORD_COLUMNS.join(', ')}) VALUES (${RECORD_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`, rowValues(record));
+
+  it('seals a transaction that commits late (its id the lower) only once it ended, and every record once', async () => {
+    const db = await createTestDatabase();
+    const store = await openStore(db);
+    const early = new pg.Client({ connectionString: db });
+    await early.connect();
+    try {
+      // The early transaction takes its id first and writes, but commits last.
+      await early.query('BEGIN');
+      await early.query('SELECT pg_current_xact_id()');
+      const slow = makeRecord({ operTime: Date.now() });
+      await insert(early, slow);
+      const quick = Array.from({ length: 3 }, (_, i) => makeRecord({ operTime: Date.now() + i }));
+      await store.insertBatch(quick);
+      // A sequence or a timestamp would seal `quick` now and never go back for `slow`.
+      expect(await store.integrity.seal(1000)).toBe(0);
+      await early.query('COMMIT');
+      expect(await store.integrity.seal(1000)).toBe(4);
+      const indexes = await leafIndexes(store, 2);
+      expect([slow, ...quick].map((r) => indexes.get(r.id))).toEqual([0, 1, 2, 3]);
+
+      // Writers and sealers at once: every committed record sealed exactly once.
+      const writers = Array.from({ length: 5 }, async (_, w) => {
+        for (let i = 0; i < 20; i++) await store.insertBatch(Array.from({ length: 5 }, (_, j) => makeRecord({ operTime: Date.now() + w * 1000 + i * 10 + j })));
+      });
+      let sealing = true;
+      const sealers = Array.from({ length: 3 }, async () => {
+        while (sealing) await store.integrity.seal(50);
+      });
+      await Promise.all(writers);
+      sealing = false;
+      await Promise.all(sealers);
+      while ((await store.integrity.seal(1000)) > 0);
+      const counts = await onDatabase(db, async (c) => (await c.query(
+        'SELECT (SELECT count(*)::int FROM records) AS records, count(*)::int AS leaves, count(DISTINCT record_id)::int AS distinct_ids, max(idx)::int AS last FROM log_leaves',
+      )).rows[0]);
+      expect(counts).toEqual({ records: 504, leaves: 504, distinct_ids: 504, last: 503 });
+    } finally {
+      await early.end().catch(() => undefined);
+      await store.close();
+    }
+  }, 60_000);
+
+  it('lets one sealer work at a time, and another take over as soon as the first one is gone', async () => {
+    const db = await createTestDatabase();
+    const store = await openStore(db);
+    const holder = new pg.Client({ connectionString: db });
+    holder.on('error', () => undefined); // it is terminated on purpose
+    await holder.connect();
+    try {
+      await store.insertBatch([makeRecord({ operTime: Date.now() })]);
+      await holder.query('BEGIN');
+      await holder.query('SELECT pg_advisory_xact_lock($1)', [SEALER_LOCK]);
+      expect(await store.integrity.seal(1000)).toBe(0);
+      const pid = (await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      await onDatabase(db, (c) => c.query('SELECT pg_terminate_backend($1)', [pid]));
+      expect(await store.integrity.seal(1000)).toBe(1);
+    } finally {
+      await holder.end().catch(() => undefined);
+      await store.close();
+    }
+  }, 60_000);
+});
