@@ -1,5 +1,6 @@
 import { Agent, request } from 'undici';
 import { SUCCESS_CODE } from '../contract/codes.js';
+import type { LogProof, ProofResponseBody } from '../contract/proof.js';
 import type { OpenapiLog, RecordLine } from '../contract/record.js';
 import type { RecordResponseBody } from '../contract/record-lookup.js';
 import type { QueryResponseBody } from '../contract/response.js';
@@ -34,6 +35,9 @@ export interface StatsParams extends FilterParams {
 export interface RecordParams extends Pick<OpenapiLog, 'id' | 'operTime'> {
   vdnId: number;
 }
+
+/** A time window (`yyyy-MM-dd HH:mm:ss`, server zone) or a leaf range; `fromTreeSize`: a checkpoint held already. */
+export type ProofParams = { vdnId: number; fromTreeSize?: number } & ({ beginTime: string; endTime: string } | { fromLeaf: number; toLeaf: number });
 
 export interface PageParams extends StatsParams {
   offset: number;
@@ -84,6 +88,16 @@ export class CalllogsClient {
   async record(params: RecordParams, signal?: AbortSignal): Promise<RecordLine | undefined> {
     const { vdnId, ...body } = params;
     return (await this.post<RecordResponseBody>(`/rest/isales/v1/openapi/campaigns/${vdnId}/calllogs/record`, body, signal)).result ?? undefined;
+  }
+
+  /**
+   * The proof of the VDN's tamper-evident log for a window or a leaf range (the proof interface):
+   * check records against it offline with `verifyLogProof`.
+   */
+  async proof(params: ProofParams, signal?: AbortSignal): Promise<LogProof> {
+    const { vdnId, ...body } = params;
+    const { resultCode: _code, resultDesc: _desc, returnCode: _rcode, returnDesc: _rdesc, ...proof } = await this.post<ProofResponseBody>(`/rest/isales/v1/openapi/campaigns/${vdnId}/calllogs/proof`, body, signal);
+    return proof;
   }
 
   private async post<T>(path: string, body: object, signal: AbortSignal | undefined): Promise<T> {

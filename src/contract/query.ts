@@ -71,6 +71,11 @@ export function validateStatsBody(vdnId: number, body: unknown): WindowQuery {
  */
 function readWindow(vdnId: number, fields: Record<string, unknown>): WindowQuery {
   const url = readUrlFilter(fields.url);
+  return { vdnId, url, ...readWallWindow(fields), outcome: readOutcome(fields.outcome), filters: readFilters(fields) };
+}
+
+/** `beginTime` and `endTime`, each by the contract's rules, at most 7 days apart. */
+export function readWallWindow(fields: Record<string, unknown>): Pick<CalllogsQuery, 'beginTime' | 'endTime'> {
   const beginTime = readWallTime(fields, 'beginTime');
   const endTime = readWallTime(fields, 'endTime');
   const span = wallSecondsBetween(beginTime, endTime);
@@ -78,7 +83,7 @@ function readWindow(vdnId: number, fields: Record<string, unknown>): WindowQuery
   if (span > MAX_WINDOW_SECONDS) {
     throw fieldError('WRONG_COMBINATION', 'endTime', 'must be at most 7 days after beginTime');
   }
-  return { vdnId, url, beginTime, endTime, outcome: readOutcome(fields.outcome), filters: readFilters(fields) };
+  return { beginTime, endTime };
 }
 
 /** Extensions are checked after every rule of the contract's own fields. */
@@ -116,7 +121,7 @@ export function isEmpty(value: unknown): boolean {
   return value === undefined || value === null || value === '';
 }
 
-function readInteger(fields: Record<string, unknown>, name: string, min: number, max: number): number {
+export function readInteger(fields: Record<string, unknown>, name: string, min: number, max: number): number {
   const value = fields[name];
   if (isEmpty(value)) throw fieldError('EMPTY_PARAMETER', name, 'is required');
   if (typeof value !== 'number' || Number.isNaN(value)) throw fieldError('WRONG_TYPE', name, 'must be an integer');

@@ -20,6 +20,9 @@ export interface NodeRow extends StoredNode {
 /** The log a record belongs to, as the stores number them (0: the call named no VDN). */
 export const logOf = (record: Pick<CallRecord, 'vdnId'>): number => record.vdnId ?? 0;
 
+/** A log as messages name it. */
+export const logName = (vdn: number): string => (vdn === 0 ? 'the no-VDN log' : `VDN ${vdn}`);
+
 /** A log's origin, as its checkpoints name it: the signing key's name and the VDN (`none`: no VDN). */
 export const logOrigin = (keyName: string, vdn: number): string => `${keyName}/vdn/${vdn === 0 ? 'none' : vdn}`;
 

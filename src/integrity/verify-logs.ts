@@ -4,15 +4,8 @@ import { recordDigest } from './leaf.js';
 import { appendLeaf, emptyHead, headRoot, type LogHeadState } from './log-append.js';
 import { equalHashes } from './merkle.js';
 import { nodeHashing, verifyEd25519 } from './node-crypto.js';
-import { leafHashOf, logOf, logOrigin } from './seal.js';
-
-/** What verification found wrong; its message names the record, leaf or checkpoint. */
-export class IntegrityError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'IntegrityError';
-  }
-}
+import { leafHashOf, logName, logOf, logOrigin } from './seal.js';
+import { IntegrityError } from './integrity-error.js';
 
 export interface VerifiedLog {
   vdn: number;
@@ -31,7 +24,6 @@ export interface StoreVerification {
   retainedFrom: number;
 }
 
-const vdnName = (vdn: number) => (vdn === 0 ? 'the no-VDN log' : `VDN ${vdn}`);
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
@@ -47,7 +39,7 @@ export async function verifyStoreLogs(logs: IntegrityRepository, key: NoteKey, s
   const savedByOrigin = new Map(since.map((checkpoint) => [checkpoint.origin, checkpoint]));
   const verified: VerifiedLog[] = [];
   for (const head of await logs.heads()) {
-    const name = vdnName(head.vdn);
+    const name = logName(head.vdn);
     const origin = logOrigin(key.name, head.vdn);
     let signed: Checkpoint | undefined;
     if (head.checkpoint) {
@@ -71,7 +63,7 @@ export async function verifyStoreLogs(logs: IntegrityRepository, key: NoteKey, s
       if (leaf.index !== state.size) throw new IntegrityError(`${name}: leaf ${state.size} is missing`);
       const where = `record ${leaf.recordId} (leaf ${leaf.index} of ${name})`;
       if (leaf.record) {
-        if (logOf(leaf.record) !== head.vdn) throw new IntegrityError(`${where} was moved to ${vdnName(logOf(leaf.record))}`);
+        if (logOf(leaf.record) !== head.vdn) throw new IntegrityError(`${where} was moved to ${logName(logOf(leaf.record))}`);
         if (leaf.record.operTime !== leaf.operTime || !equalHashes(recordDigest(nodeHashing, leaf.record), leaf.digest)) {
           throw new IntegrityError(`${where} was changed after it was sealed`);
         }
@@ -94,7 +86,7 @@ export async function verifyStoreLogs(logs: IntegrityRepository, key: NoteKey, s
     throw new IntegrityError(`${checkpoint.origin}: the log of the checkpoint saved earlier (size ${checkpoint.size}) is gone`);
   }
   for await (const record of logs.unlogged()) {
-    throw new IntegrityError(`record ${record.id} (${vdnName(logOf(record))}) is in no log though older than the sealed position: it was inserted behind the sealer's back`);
+    throw new IntegrityError(`record ${record.id} (${logName(logOf(record))}) is in no log though older than the sealed position: it was inserted behind the sealer's back`);
   }
   return { logs: verified, unsealed: await logs.unsealedCount(), retainedFrom };
 }

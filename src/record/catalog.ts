@@ -17,6 +17,7 @@ export const CATALOG: CatalogRoute[] = [
   { pattern: 'v1/openapi/campaigns/{vdnId}/calllogs', methods: ['POST'], name: 'queryCalllogs' },
   { pattern: 'v1/openapi/campaigns/{vdnId}/calllogs/stats', methods: ['POST'], name: 'calllogsStats' },
   { pattern: 'v1/openapi/campaigns/{vdnId}/calllogs/record', methods: ['POST'], name: 'calllogRecord' },
+  { pattern: 'v1/openapi/campaigns/{vdnId}/calllogs/proof', methods: ['POST'], name: 'calllogProof' },
   { pattern: 'v1/openapi/calllogs', methods: ['POST'], name: 'queryCalllogsWithoutVdn' },
   { pattern: 'v1/openapi/campaigns/{vdnId}', methods: ['GET', 'POST'], name: 'queryCampaigns' },
   { pattern: 'v1/openapi/campaigns/{vdnId}/{campaignId}', methods: ['PUT', 'DELETE'], name: 'modifyCampaign' },

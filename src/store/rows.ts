@@ -1,5 +1,6 @@
 import type { CallRecord } from '../contract/record.js';
-import { NO_VDN, type StoredKey } from './types.js';
+import { unpackFrontier } from '../integrity/log-append.js';
+import { NO_VDN, type LeafEntry, type StoredKey, type StoredLogHead } from './types.js';
 
 /** A record as both stores lay it out: the same columns under the same names. */
 export interface RecordRow {
@@ -20,6 +21,9 @@ export interface RecordRow {
 export const RECORD_COLUMNS = [
   'id', 'vdn', 'oper_time', 'url', 'request', 'result_code', 'result_desc', 'http_status', 'type', 'ak', 'client_ip', 'duration_ms',
 ] as const satisfies readonly (keyof RecordRow)[];
+
+/** The record columns of a query that names the records table `r`. */
+export const R_RECORD_COLUMNS = RECORD_COLUMNS.map((c) => `r.${c}`).join(', ');
 
 export interface KeyRow {
   ak: string;
@@ -68,3 +72,26 @@ export function toKey(row: KeyRow): StoredKey {
 export function vdnsColumn(vdns: StoredKey['vdns']): string {
   return vdns === 'all' ? 'all' : JSON.stringify(vdns);
 }
+
+/** A log's head row, as both stores lay it out. */
+export interface LogHeadRow {
+  vdn: number;
+  size: number;
+  frontier: Uint8Array;
+  checkpoint: string | null;
+  checkpoint_size: number | null;
+}
+
+/** A leaf row, as both stores lay it out. */
+export interface LeafRow {
+  idx: number;
+  record_id: string;
+  oper_time: number;
+  digest: Uint8Array;
+}
+
+export function toLogHead(row: LogHeadRow): StoredLogHead {
+  return { vdn: row.vdn, size: row.size, frontier: unpackFrontier(row.frontier), checkpoint: row.checkpoint, checkpointSize: row.checkpoint_size };
+}
+
+export const toLeafEntry = (row: LeafRow): LeafEntry => ({ index: row.idx, recordId: row.record_id, operTime: row.oper_time, digest: row.digest });

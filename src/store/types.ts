@@ -148,12 +148,16 @@ export interface StoredLogHead {
   checkpointSize: number | null;
 }
 
-/** A leaf of a log with the record it was made from, when the store still holds one by that id. */
-export interface LeafWithRecord {
+/** A leaf of a log: which record, when received, and the digest of its canonical text. */
+export interface LeafEntry {
   index: number;
   recordId: string;
   operTime: number;
   digest: Uint8Array;
+}
+
+/** A leaf of a log with the record it was made from, when the store still holds one by that id. */
+export interface LeafWithRecord extends LeafEntry {
   record: CallRecord | undefined;
 }
 
@@ -175,8 +179,16 @@ export interface IntegrityRepository {
   registerKey(verifierKey: string): Promise<string>;
   /** The registered verifier key, if any instance has signed yet. */
   registeredKey(): Promise<string | null>;
-  /** A log's leaves from `from` on, in order, each with its record as stored now. */
-  leaves(vdn: number, from?: number): AsyncIterable<LeafWithRecord>;
+  /** One log's head, if the log exists. */
+  head(vdn: number): Promise<StoredLogHead | undefined>;
+  /** The first and last index (inclusive) of the log's leaves below `size` received in [fromMs, toMs]. */
+  leafRange(vdn: number, fromMs: number, toMs: number, size: number): Promise<{ first: number; last: number } | undefined>;
+  /** Leaves `start` to `end - 1` of a log, in order. */
+  leafEntries(vdn: number, start: number, end: number): Promise<LeafEntry[]>;
+  /** Stored subtree hashes (log-append.ts) by level and index, in the order asked; throws when one is missing. */
+  nodeHashes(vdn: number, nodes: { level: number; index: number }[]): Promise<Uint8Array[]>;
+  /** A log's leaves `start` to `end - 1` (by default all), in order, each with its record as stored now. */
+  leaves(vdn: number, start?: number, end?: number): AsyncIterable<LeafWithRecord>;
   /** Records that are older than the sealed position yet in no log (written in behind the sealer's back). */
   unlogged(): AsyncIterable<CallRecord>;
   /** Records received before this time may have been removed by retention (0: none were). */

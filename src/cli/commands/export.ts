@@ -1,8 +1,12 @@
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, Option } from 'commander';
-import { MAX_VDN, MIN_VDN } from '../../contract/query.js';
+import { writeFileSync } from 'node:fs';
+import { MAX_VDN, MAX_WINDOW_SECONDS, MIN_VDN } from '../../contract/query.js';
 import { toRecordLine, type RecordLine } from '../../contract/record.js';
-import { processTimeZone } from '../../contract/time.js';
+import { epochMsToWallTime, formatWallTime, processTimeZone } from '../../contract/time.js';
+import { PROOF_FILE_FORMAT, type ProofFile } from '../../integrity/proof-file.js';
+import { buildProof } from '../../integrity/proofs.js';
+import { readCheckpointNotes, unsignedCheckpoint } from '../saved-checkpoints.js';
 import { CliError } from '../cli-error.js';
 import { clientFor, withRemoteOptions, type RemoteOptions } from '../credentials.js';
 import { filterParams, scanFilters, withFilterOptions, type FilterOptions } from '../filter-options.js';
@@ -10,6 +14,9 @@ import { parseInteger } from '../options.js';
 import { writeRecords, type RecordFormat } from '../record-output.js';
 import { withStore } from '../store-command.js';
 import { parseTimeArg } from '../time-arg.js';
+
+/** The last instant a Date can hold: a window without --to runs to it. */
+const LAST_INSTANT_MS = 8.64e15;
 
 interface ExportOptions extends RemoteOptions, FilterOptions {
   db?: string;
@@ -19,6 +26,8 @@ interface ExportOptions extends RemoteOptions, FilterOptions {
   tz?: string;
   format: RecordFormat;
   out?: string;
+  proof?: string;
+  since?: string;
 }
 
 export function exportCommand(): Command {
@@ -30,7 +39,9 @@ export function exportCommand(): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['ndjson', 'csv']).default('ndjson'))
     .option('--out <file>', 'write to a file instead of standard output')
     .addOption(new Option('--db <path>', 'read this SQLite store directly instead of a server').env('CALLLOGS_DB'))
-    .addOption(new Option('--tz <zone>', 'with --db: zone of --from/--to without offset (default: this machine\'s)'));
+    .addOption(new Option('--tz <zone>', 'with --db: zone of --from/--to without offset (default: this machine\'s)'))
+    .option('--proof <file>', 'also write the proof of these records\' log to this file (one VDN, NDJSON; check with calllogs verify)')
+    .option('--since <file>', 'with --proof: a checkpoint saved earlier (GET /checkpoints/latest): prove the log extends it');
   return withRemoteOptions(withFilterOptions(command))
     .addHelpText('after', `
 From a server, records come newest first; any range works (it is read in windows of under 7 days,
@@ -41,8 +52,10 @@ Examples:
   $ calllogs export --vdn 2 --from "2022-08-01 00:00:00" --to "2022-08-30 23:59:59" --format csv --out august.csv
   $ calllogs export --profile prod --vdn 2 --from 2022-08-01T00:00:00+08:00 --to 2022-08-02T00:00:00+08:00 | jq .url
   $ calllogs export --db ./data/calllogs.db --vdn none > unscoped.ndjson
-  $ calllogs export --db ./data/calllogs.db --vdn 2 --outcome failure --by-ak ak1 --format csv > failures.csv`)
+  $ calllogs export --db ./data/calllogs.db --vdn 2 --outcome failure --by-ak ak1 --format csv > failures.csv
+  $ calllogs export --vdn 2 --from "2022-08-01 00:00:00" --to "2022-08-07 23:59:59" --out week.ndjson --proof week.proof.json`)
     .action(async (options: ExportOptions) => {
+      if (options.proof) checkProofOptions(options);
       if (options.db) await exportFromStore(options, options.db);
       else await exportFromServer(options);
     });
@@ -59,7 +72,34 @@ async function exportFromStore(options: ExportOptions, db: string): Promise<void
       for await (const record of store.scan({ vdnId, fromMs, toMs, ...filters })) yield toRecordLine(record);
     }
     await writeRecords(lines(), options.format, options.out);
+    if (!options.proof) return;
+    const window = { fromMs: fromMs ?? 0, toMs: toMs ?? LAST_INSTANT_MS };
+    const fromTreeSize = savedTreeSize(options, vdnId ?? null);
+    // From the store itself any range is one proof, however many leaves it spans.
+    const proof = await buildProof(store.integrity, vdnId ?? 0, { window }, { fromTreeSize, maxLeaves: Infinity });
+    writeProofFile(options.proof, { format: PROOF_FILE_FORMAT, vdnId: vdnId ?? null, windows: [{ ...window, proof }] });
   });
+}
+
+/** A proof covers one VDN's log, every record of the window: no filter may thin the records out. */
+function checkProofOptions(options: ExportOptions): void {
+  if (options.vdn === undefined) throw new CliError('--proof: needs --vdn (a proof is of one VDN\'s log)');
+  if (options.format !== 'ndjson') throw new CliError('--proof: needs --format ndjson (what calllogs verify reads)');
+  if (!options.out) throw new CliError('--proof: needs --out (the records file calllogs verify checks)');
+  if (Object.values(filterParams(options)).some((v) => v !== undefined)) throw new CliError('--proof: filters would leave records of the window out; export the whole window');
+}
+
+/** The tree size of the VDN's checkpoint in --since, if given. */
+function savedTreeSize(options: ExportOptions, vdnId: number | null): number | undefined {
+  if (!options.since) return undefined;
+  const suffix = `/vdn/${vdnId ?? 'none'}`;
+  const saved = readCheckpointNotes(options.since, '--since').map(unsignedCheckpoint).find((c) => c?.origin.endsWith(suffix));
+  if (!saved) throw new CliError(`--since ${options.since}: holds no checkpoint of ${vdnId === null ? 'the no-VDN log' : `VDN ${vdnId}`}`);
+  return saved.size;
+}
+
+function writeProofFile(path: string, file: ProofFile): void {
+  writeFileSync(path, JSON.stringify(file) + '\n');
 }
 
 async function exportFromServer(options: ExportOptions): Promise<void> {
@@ -86,6 +126,18 @@ async function exportFromServer(options: ExportOptions): Promise<void> {
   try {
     await writeRecords(lines(), options.format, options.out);
     bar?.update(100, { records: count });
+    if (options.proof) {
+      // The interface proves at most 7 days at a time, like the query: one proof per window.
+      const fromTreeSize = savedTreeSize(options, vdnId);
+      const windows: ProofFile['windows'] = [];
+      const wall = (ms: number) => formatWallTime(epochMsToWallTime(ms, timeZone));
+      for (let begin = fromMs; begin <= toMs; begin += MAX_WINDOW_SECONDS * 1000) {
+        const end = Math.min(begin + MAX_WINDOW_SECONDS * 1000 - 1000, toMs);
+        const proof = await client.proof({ vdnId, beginTime: wall(begin), endTime: wall(end), ...(fromTreeSize ? { fromTreeSize } : {}) });
+        windows.push({ fromMs: begin, toMs: end + 1000, proof });
+      }
+      writeProofFile(options.proof, { format: PROOF_FILE_FORMAT, vdnId, windows });
+    }
   } finally {
     bar?.stop();
     await client.close();

@@ -1,9 +1,16 @@
 import { Command, Option } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { parseRecordLine, type CallRecord } from '../../contract/record.js';
 import { formatVerifierKey, parseVerifierKey, verifyCheckpoint, type Checkpoint, type NoteKey } from '../../integrity/checkpoint.js';
 import { logKeyPathFor, readLogKeyIfAny } from '../../integrity/key-file.js';
 import { nodeHashing, verifyEd25519 } from '../../integrity/node-crypto.js';
-import { IntegrityError, verifyStoreLogs } from '../../integrity/verify-logs.js';
+import { verifyStoreLogs } from '../../integrity/verify-logs.js';
+import { IntegrityError } from '../../integrity/integrity-error.js';
+import { isProofFile } from '../../integrity/proof-file.js';
+import { logName, logOrigin } from '../../integrity/seal.js';
+import { verifyLogProof, type ProvableRecord } from '../../integrity/verify-proof.js';
+import { readCheckpointNotes } from '../saved-checkpoints.js';
 import { dataDirFor } from '../../server/bootstrap-key.js';
 import { warnOnStderr } from '../../store/private-files.js';
 import { CliError } from '../cli-error.js';
@@ -12,6 +19,7 @@ import { withStore } from '../store-command.js';
 
 interface VerifyOptions {
   db: string;
+  proof?: string;
   publicKey?: string;
   since?: string;
   logKey?: string;
@@ -38,21 +46,10 @@ function pinnedKey(options: VerifyOptions): NoteKey {
   return own.note;
 }
 
-/** Checkpoints saved earlier: a signed note, or what GET /checkpoints/latest answered; each must verify. */
+/** Checkpoints saved earlier, each verified with the pinned key. */
 async function savedCheckpoints(file: string, key: NoteKey): Promise<Checkpoint[]> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new CliError(`--since ${file}: cannot be read (${(error as NodeJS.ErrnoException).code})`);
-  }
-  let notes = [text];
-  if (text.trimStart().startsWith('{')) {
-    const parsed = JSON.parse(text) as { checkpoints?: { checkpoint?: unknown }[] };
-    notes = (parsed.checkpoints ?? []).map((c) => String(c.checkpoint));
-  }
   const saved: Checkpoint[] = [];
-  for (const note of notes) {
+  for (const note of readCheckpointNotes(file, '--since')) {
     try {
       saved.push(await verifyCheckpoint(note, key, verifyEd25519));
     } catch (error) {
@@ -62,32 +59,78 @@ async function savedCheckpoints(file: string, key: NoteKey): Promise<Checkpoint[
   return saved;
 }
 
+/** Records as `calllogs export` wrote them (NDJSON); fields an export from a server leaves out stay absent. */
+async function readExportedRecords(file: string): Promise<ProvableRecord[]> {
+  const records: ProvableRecord[] = [];
+  let lineNumber = 0;
+  try {
+    for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
+      lineNumber += 1;
+      if (line.trim() === '') continue;
+      const raw = JSON.parse(line) as Record<string, unknown>;
+      const record: ProvableRecord = parseRecordLine(raw) as CallRecord;
+      for (const field of ['ak', 'clientIp', 'durationMs'] as const) if (!(field in raw)) delete record[field];
+      records.push(record);
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliError(code ? `${file}: cannot be read (${code})` : `${file}: line ${lineNumber}: ${(error as Error).message}`);
+  }
+  return records;
+}
+
+/** Exported records against the proof file written beside them: each window's records with its proof. */
+async function verifyExport(file: string, options: VerifyOptions, key: NoteKey, since: Checkpoint[]): Promise<void> {
+  const proofPath = options.proof ?? `${file}.proof.json`;
+  let proofFile: unknown;
+  try {
+    proofFile = JSON.parse(readFileSync(proofPath, 'utf8'));
+  } catch (error) {
+    throw new CliError(`proof file ${proofPath}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'not JSON'})`);
+  }
+  if (!isProofFile(proofFile)) throw new CliError(`proof file ${proofPath}: not a proof file written by calllogs export --proof`);
+  const records = await readExportedRecords(file);
+  const saved = since.find((c) => c.origin === logOrigin(key.name, proofFile.vdnId ?? 0));
+  if (options.since && !saved) throw new CliError(`--since ${options.since}: holds no checkpoint of this log`);
+  const inWindow = (w: { fromMs: number; toMs: number }) => (r: ProvableRecord) => r.operTime >= w.fromMs && r.operTime < w.toMs;
+  const outside = records.find((r) => !proofFile.windows.some((w) => inWindow(w)(r)));
+  if (outside) throw new IntegrityError(`record ${outside.id} is outside every window the proof covers`);
+  for (const window of proofFile.windows) {
+    const result = await verifyLogProof(records.filter(inWindow(window)), window.proof, {
+      hashing: nodeHashing, verifySignature: verifyEd25519, key, window, since: saved && { size: saved.size, root: saved.root },
+    });
+    const leaves = result.firstLeaf === null ? 'no leaves' : `leaves ${result.firstLeaf}..${result.lastLeaf}`;
+    process.stdout.write(`verified: ${result.records} records, ${leaves} of ${logName(proofFile.vdnId ?? 0)}, checkpoint size ${result.treeSize}\n`);
+  }
+}
+
 export function verifyCommand(): Command {
   return new Command('verify')
-    .description("check a store's tamper-evident logs: every record against its VDN's log and the signed checkpoints")
+    .description("check records against their tamper-evident logs: an export with its proof file, offline, or a whole store (--db)")
+    .argument('[file]', 'records written by calllogs export --proof (NDJSON); without it, the store of --db is checked')
+    .option('--proof <file>', 'the proof file of FILE (default: FILE.proof.json)')
     .addOption(dbOption())
     .option('--public-key <key|file>', 'the verifier key to pin (default: the one of this machine\'s signing key)')
     .option('--since <file>', 'checkpoints saved earlier (a signed note, or GET /checkpoints/latest): prove the logs still extend them')
     .addOption(new Option('--log-key <file>', 'the signing key file, for its public key (default: beside the data)').env('CALLLOGS_LOG_KEY'))
     .addHelpText('after', `
-Exits 0 and prints one line per log when everything verifies; exits 1 naming the first record,
-leaf or checkpoint that does not.
+Exits 0 and prints one line per log (or proof window) when everything verifies; exits 1 naming
+the first record, leaf or checkpoint that does not.
 
 Examples:
+  $ calllogs verify week.ndjson --proof week.proof.json --public-key "calllogs-1a2b3c+…"
   $ calllogs verify --db ./data/calllogs.db
   $ curl -s localhost:8080/checkpoints/latest > saved.json   # now, then later:
   $ calllogs verify --db postgres://calllogs@db/calllogs --public-key "$(cat calllogs.pub)" --since saved.json`)
-    .action(async (options: VerifyOptions) => {
+    .action(async (file: string | undefined, options: VerifyOptions) => {
       const key = pinnedKey(options);
       const since = options.since ? await savedCheckpoints(options.since, key) : [];
-      const result = await withStore(options.db, async (store) => {
-        try {
-          return await verifyStoreLogs(store.integrity, key, since);
-        } catch (error) {
-          if (error instanceof IntegrityError) throw new CliError(`verification failed: ${error.message}`);
-          throw error;
-        }
-      });
+      const failed = (error: unknown) => {
+        if (error instanceof IntegrityError) throw new CliError(`verification failed: ${error.message}`);
+        throw error;
+      };
+      if (file) return verifyExport(file, options, key, since).catch(failed);
+      const result = await withStore(options.db, (store) => verifyStoreLogs(store.integrity, key, since).catch(failed));
       for (const log of result.logs) {
         const retained = log.retained > 0 ? `, ${log.retained} removed by retention` : '';
         process.stdout.write(`verified: ${log.leaves} records, leaves 0..${log.leaves - 1} of ${log.vdn === 0 ? 'no VDN' : `VDN ${log.vdn}`}, checkpoint size ${log.checkpointSize}${retained}\n`);

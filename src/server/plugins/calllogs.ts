@@ -3,9 +3,11 @@ import { CalllogsError, SUCCESS_CODE } from '../../contract/codes.js';
 import { parseJsonBody, requireJsonContentType } from '../../contract/body.js';
 import { queryWindow, validateQueryBody, validateStatsBody } from '../../contract/query.js';
 import { STATS_SUCCESS_DESC, statsBucketMs, statsResponseBody, type StatsResponseBody } from '../../contract/stats.js';
+import { PROOF_SUCCESS_DESC, proofResponseBody, validateProofBody, type ProofResponseBody } from '../../contract/proof.js';
 import { toOpenapiLog } from '../../contract/record.js';
 import { RECORD_SUCCESS_DESC, recordResponseBody, validateRecordBody, type RecordResponseBody } from '../../contract/record-lookup.js';
 import { QUERY_SUCCESS_DESC, queryResponseBody, type QueryResponseBody } from '../../contract/response.js';
+import { buildProof } from '../../integrity/proofs.js';
 import { NO_VDN, type LogStore } from '../../store/types.js';
 import { callVdn } from '../call-vdn.js';
 import { sendError } from './errors.js';
@@ -15,6 +17,8 @@ export const CALLLOGS_ROUTE = '/rest/isales/v1/openapi/campaigns/:vdnId/calllogs
 export const STATS_ROUTE = '/rest/isales/v1/openapi/campaigns/:vdnId/calllogs/stats';
 /** Our extension: one record with what the store keeps beyond the seed's fields (contract/record-lookup.ts). */
 export const RECORD_ROUTE = '/rest/isales/v1/openapi/campaigns/:vdnId/calllogs/record';
+/** Our extension: the proof of the VDN's tamper-evident log for a window or leaf range (contract/proof.ts). */
+export const PROOF_ROUTE = '/rest/isales/v1/openapi/campaigns/:vdnId/calllogs/proof';
 /** Our extension: the same query over calls that named no VDN, for all-VDN keys. */
 export const CALLLOGS_NO_VDN_ROUTE = '/rest/isales/v1/openapi/calllogs';
 
@@ -31,7 +35,7 @@ export interface CalllogsOptions {
  * the caller (and a gateway must not forward it).
  */
 export async function calllogsMethodPlugin(app: FastifyInstance): Promise<void> {
-  for (const url of [CALLLOGS_ROUTE, STATS_ROUTE, RECORD_ROUTE, CALLLOGS_NO_VDN_ROUTE]) {
+  for (const url of [CALLLOGS_ROUTE, STATS_ROUTE, RECORD_ROUTE, PROOF_ROUTE, CALLLOGS_NO_VDN_ROUTE]) {
     app.route({
       method: ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
       url,
@@ -84,12 +88,22 @@ async function answerRecord(request: FastifyRequest, vdnId: number, options: Cal
   return recordResponseBody(record);
 }
 
+/** The proof of the VDN's log for a window (read in the server's zone) or a leaf range. */
+async function answerProof(request: FastifyRequest, vdnId: number, options: CalllogsOptions): Promise<ProofResponseBody> {
+  const selection = validateProofBody(jsonBody(request));
+  const leaves = selection.kind === 'window' ? { window: queryWindow(selection.window, options.timeZone) } : selection;
+  const proof = await buildProof(options.store.integrity, vdnId, leaves, { fromTreeSize: selection.fromTreeSize });
+  request.callResult = { code: SUCCESS_CODE, desc: PROOF_SUCCESS_DESC };
+  return proofResponseBody(proof);
+}
+
 /** The vendor's "Querying Interface Invocation Records" interface and our extensions, in the signed scope. */
 export async function calllogsRoutes(app: FastifyInstance, options: CalllogsOptions): Promise<void> {
   // The scope check has read the VDN (callVdn): the handler answers for that one and no other.
   app.post(CALLLOGS_ROUTE, { config: OWN }, (request) => answerQuery(request, callVdn(request)!, options));
   app.post(STATS_ROUTE, { config: OWN }, (request) => answerStats(request, callVdn(request)!, options));
   app.post(RECORD_ROUTE, { config: OWN }, (request) => answerRecord(request, callVdn(request)!, options));
+  app.post(PROOF_ROUTE, { config: OWN }, (request) => answerProof(request, callVdn(request)!, options));
   // Calls that named no VDN: in the scope of all-VDN keys only (authentication.ts).
   app.post(CALLLOGS_NO_VDN_ROUTE, { config: OWN }, (request) => answerQuery(request, NO_VDN, options));
 }

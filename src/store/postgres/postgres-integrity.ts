@@ -3,22 +3,13 @@ import type { CallRecord } from '../../contract/record.js';
 import { emptyHead, packFrontier, unpackFrontier, type LogHeadState } from '../../integrity/log-append.js';
 import { nodeHashing } from '../../integrity/node-crypto.js';
 import { sealRecords } from '../../integrity/seal.js';
-import { RECORD_COLUMNS, toRecord, type RecordRow } from '../rows.js';
-import type { IntegrityRepository, LeafWithRecord, StoredLogHead } from '../types.js';
+import { R_RECORD_COLUMNS, toLeafEntry, toLogHead, toRecord, type LeafRow, type LogHeadRow, type RecordRow } from '../rows.js';
+import type { IntegrityRepository, LeafEntry, LeafWithRecord, StoredLogHead } from '../types.js';
 
 /** Any constant: the advisory lock that lets one sealer at a time work on a database. */
 export const SEALER_LOCK = 0x63616c6c;
-const RECORD_FIELDS = RECORD_COLUMNS.map((c) => `r.${c}`).join(', ');
 /** Rows fetched at a time while a log is read whole (verify). */
 const PAGE = 5000;
-
-interface HeadRow {
-  vdn: number;
-  size: number;
-  frontier: Buffer;
-  checkpoint: string | null;
-  checkpoint_size: number | null;
-}
 
 export type Transaction = <T>(work: (client: pg.PoolClient) => Promise<T>) => Promise<T>;
 
@@ -39,13 +30,13 @@ export class PostgresIntegrity implements IntegrityRepository {
       const locked = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [SEALER_LOCK]);
       if (!locked.rows[0]!.locked) return 0;
       const rows = (await client.query<RecordRow & { seal_txid: string }>(
-        `SELECT r.seal_txid, ${RECORD_FIELDS} FROM records r, log_state s
+        `SELECT r.seal_txid, ${R_RECORD_COLUMNS} FROM records r, log_state s
          WHERE (r.seal_txid, r.id) > (s.sealed_txid, s.sealed_id) AND r.seal_txid < pg_snapshot_xmin(pg_current_snapshot())
          ORDER BY r.seal_txid, r.id LIMIT $1`,
         [max],
       )).rows;
       if (rows.length === 0) return 0;
-      const stored = (await client.query<HeadRow>('SELECT * FROM log_heads WHERE vdn = ANY($1::int[])', [[...new Set(rows.map((r) => r.vdn))]])).rows;
+      const stored = (await client.query<LogHeadRow>('SELECT * FROM log_heads WHERE vdn = ANY($1::int[])', [[...new Set(rows.map((r) => r.vdn))]])).rows;
       const heads = new Map<number, LogHeadState>(stored.map((row) => [row.vdn, { size: row.size, frontier: unpackFrontier(row.frontier) }]));
       const headOf = (vdn: number): LogHeadState => {
         let head = heads.get(vdn);
@@ -84,14 +75,40 @@ export class PostgresIntegrity implements IntegrityRepository {
   }
 
   async heads(): Promise<StoredLogHead[]> {
-    const { rows } = await this.pool.query<HeadRow>('SELECT * FROM log_heads ORDER BY vdn');
-    return rows.map((row) => ({
-      vdn: row.vdn,
-      size: row.size,
-      frontier: unpackFrontier(row.frontier),
-      checkpoint: row.checkpoint,
-      checkpointSize: row.checkpoint_size,
-    }));
+    return (await this.pool.query<LogHeadRow>('SELECT * FROM log_heads ORDER BY vdn')).rows.map(toLogHead);
+  }
+
+  async head(vdn: number): Promise<StoredLogHead | undefined> {
+    const row = (await this.pool.query<LogHeadRow>('SELECT * FROM log_heads WHERE vdn = $1', [vdn])).rows[0];
+    return row && toLogHead(row);
+  }
+
+  async leafRange(vdn: number, fromMs: number, toMs: number, size: number): Promise<{ first: number; last: number } | undefined> {
+    const row = (await this.pool.query<{ first: number | null; last: number | null }>(
+      'SELECT min(idx) AS first, max(idx) AS last FROM log_leaves WHERE vdn = $1 AND oper_time BETWEEN $2 AND $3 AND idx < $4',
+      [vdn, fromMs, toMs, size],
+    )).rows[0]!;
+    return row.first === null ? undefined : { first: row.first, last: row.last! };
+  }
+
+  async leafEntries(vdn: number, start: number, end: number): Promise<LeafEntry[]> {
+    return (await this.pool.query<LeafRow>(
+      'SELECT idx, record_id, oper_time, digest FROM log_leaves WHERE vdn = $1 AND idx >= $2 AND idx < $3 ORDER BY idx',
+      [vdn, start, end],
+    )).rows.map(toLeafEntry);
+  }
+
+  async nodeHashes(vdn: number, nodes: { level: number; index: number }[]): Promise<Uint8Array[]> {
+    const { rows } = await this.pool.query<{ level: number; idx: number; hash: Buffer }>(
+      'SELECT level, idx, hash FROM log_nodes WHERE vdn = $1 AND (level, idx) IN (SELECT * FROM unnest($2::int[], $3::bigint[]))',
+      [vdn, nodes.map((n) => n.level), nodes.map((n) => n.index)],
+    );
+    const found = new Map(rows.map((row) => [`${row.level}/${row.idx}`, row.hash]));
+    return nodes.map((node) => {
+      const hash = found.get(`${node.level}/${node.index}`);
+      if (!hash) throw new Error(`log ${vdn}: no stored subtree at level ${node.level}, index ${node.index}`);
+      return hash;
+    });
   }
 
   async saveCheckpoint(vdn: number, size: number, note: string): Promise<void> {
@@ -110,17 +127,17 @@ export class PostgresIntegrity implements IntegrityRepository {
     return (await this.pool.query<{ verifier_key: string | null }>('SELECT verifier_key FROM log_state')).rows[0]!.verifier_key;
   }
 
-  async *leaves(vdn: number, from = 0): AsyncIterable<LeafWithRecord> {
-    for (let next = from; ;) {
-      const { rows } = await this.pool.query<RecordRow & { idx: number; record_id: string; leaf_time: number; digest: Buffer; rid: string | null }>(
-        `SELECT l.idx, l.record_id, l.oper_time AS leaf_time, l.digest, r.id AS rid, ${RECORD_FIELDS}
-         FROM (SELECT * FROM log_leaves WHERE vdn = $1 AND idx >= $2 ORDER BY idx LIMIT ${PAGE}) l
+  async *leaves(vdn: number, start = 0, end = Number.MAX_SAFE_INTEGER): AsyncIterable<LeafWithRecord> {
+    for (let next = start; next < end;) {
+      const { rows } = await this.pool.query<RecordRow & Omit<LeafRow, 'oper_time'> & { leaf_time: number; rid: string | null }>(
+        `SELECT l.idx, l.record_id, l.oper_time AS leaf_time, l.digest, r.id AS rid, ${R_RECORD_COLUMNS}
+         FROM (SELECT * FROM log_leaves WHERE vdn = $1 AND idx >= $2 AND idx < $3 ORDER BY idx LIMIT ${PAGE}) l
          LEFT JOIN records r ON r.oper_time = l.oper_time AND r.id = l.record_id
          ORDER BY l.idx`,
-        [vdn, next],
+        [vdn, next, end],
       );
       for (const row of rows) {
-        yield { index: row.idx, recordId: row.record_id, operTime: row.leaf_time, digest: row.digest, record: row.rid === null ? undefined : toRecord(row) };
+        yield { ...toLeafEntry({ ...row, oper_time: row.leaf_time }), record: row.rid === null ? undefined : toRecord(row) };
       }
       if (rows.length < PAGE) return;
       next = rows[rows.length - 1]!.idx + 1;
@@ -129,7 +146,7 @@ export class PostgresIntegrity implements IntegrityRepository {
 
   async *unlogged(): AsyncIterable<CallRecord> {
     const { rows } = await this.pool.query<RecordRow>(
-      `SELECT ${RECORD_FIELDS} FROM records r, log_state s WHERE (r.seal_txid, r.id) <= (s.sealed_txid, s.sealed_id)
+      `SELECT ${R_RECORD_COLUMNS} FROM records r, log_state s WHERE (r.seal_txid, r.id) <= (s.sealed_txid, s.sealed_id)
        AND NOT EXISTS (SELECT 1 FROM log_leaves l WHERE l.vdn = r.vdn AND l.oper_time = r.oper_time AND l.record_id = r.id)`,
     );
     for (const row of rows) yield toRecord(row);

@@ -3,19 +3,10 @@ import type { CallRecord } from '../../contract/record.js';
 import { emptyHead, packFrontier, unpackFrontier, type LogHeadState } from '../../integrity/log-append.js';
 import { nodeHashing } from '../../integrity/node-crypto.js';
 import { sealRecords } from '../../integrity/seal.js';
-import { RECORD_COLUMNS, toRecord, type RecordRow } from '../rows.js';
-import type { IntegrityRepository, LeafWithRecord, StoredLogHead } from '../types.js';
+import { RECORD_COLUMNS, R_RECORD_COLUMNS, toLeafEntry, toLogHead, toRecord, type LeafRow, type LogHeadRow, type RecordRow } from '../rows.js';
+import type { IntegrityRepository, LeafEntry, LeafWithRecord, StoredLogHead } from '../types.js';
 import { guarded } from './guarded.js';
 
-interface HeadRow {
-  vdn: number;
-  size: number;
-  frontier: Buffer;
-  checkpoint: string | null;
-  checkpoint_size: number | null;
-}
-
-const RECORD_FIELDS = RECORD_COLUMNS.map((c) => `r.${c}`).join(', ');
 
 /**
  * The logs in SQLite. One writer at a time means rowids are handed out in commit order, so the
@@ -30,7 +21,7 @@ export class SqliteIntegrity implements IntegrityRepository {
     const unsealed = db.prepare<[number, number], RecordRow & { seq: number }>(
       `SELECT rowid AS seq, ${RECORD_COLUMNS.join(', ')} FROM records WHERE rowid > ? ORDER BY rowid LIMIT ?`,
     );
-    const head = db.prepare<[number], HeadRow>('SELECT * FROM log_heads WHERE vdn = ?');
+    const head = db.prepare<[number], LogHeadRow>('SELECT * FROM log_heads WHERE vdn = ?');
     const addLeaf = db.prepare('INSERT INTO log_leaves (vdn, idx, record_id, oper_time, digest) VALUES (?, ?, ?, ?, ?)');
     const addNode = db.prepare('INSERT INTO log_nodes (vdn, level, idx, hash) VALUES (?, ?, ?, ?)');
     const saveHead = db.prepare(
@@ -69,13 +60,38 @@ export class SqliteIntegrity implements IntegrityRepository {
   }
 
   heads(): Promise<StoredLogHead[]> {
-    return guarded(() => (this.db.prepare('SELECT * FROM log_heads ORDER BY vdn').all() as HeadRow[]).map((row) => ({
-      vdn: row.vdn,
-      size: row.size,
-      frontier: unpackFrontier(row.frontier),
-      checkpoint: row.checkpoint,
-      checkpointSize: row.checkpoint_size,
-    })));
+    return guarded(() => (this.db.prepare('SELECT * FROM log_heads ORDER BY vdn').all() as LogHeadRow[]).map(toLogHead));
+  }
+
+  head(vdn: number): Promise<StoredLogHead | undefined> {
+    return guarded(() => {
+      const row = this.db.prepare('SELECT * FROM log_heads WHERE vdn = ?').get(vdn) as LogHeadRow | undefined;
+      return row && toLogHead(row);
+    });
+  }
+
+  leafRange(vdn: number, fromMs: number, toMs: number, size: number): Promise<{ first: number; last: number } | undefined> {
+    return guarded(() => {
+      const row = this.db.prepare('SELECT min(idx) AS first, max(idx) AS last FROM log_leaves WHERE vdn = ? AND oper_time BETWEEN ? AND ? AND idx < ?')
+        .get(vdn, fromMs, toMs, size) as { first: number | null; last: number | null };
+      return row.first === null ? undefined : { first: row.first, last: row.last! };
+    });
+  }
+
+  leafEntries(vdn: number, start: number, end: number): Promise<LeafEntry[]> {
+    return guarded(() => (this.db.prepare('SELECT idx, record_id, oper_time, digest FROM log_leaves WHERE vdn = ? AND idx >= ? AND idx < ? ORDER BY idx')
+      .all(vdn, start, end) as LeafRow[]).map(toLeafEntry));
+  }
+
+  nodeHashes(vdn: number, nodes: { level: number; index: number }[]): Promise<Uint8Array[]> {
+    return guarded(() => {
+      const get = this.db.prepare<[number, number, number], Buffer>('SELECT hash FROM log_nodes WHERE vdn = ? AND level = ? AND idx = ?').pluck();
+      return nodes.map((node) => {
+        const hash = get.get(vdn, node.level, node.index);
+        if (!hash) throw new Error(`log ${vdn}: no stored subtree at level ${node.level}, index ${node.index}`);
+        return hash;
+      });
+    });
   }
 
   saveCheckpoint(vdn: number, size: number, note: string): Promise<void> {
@@ -95,20 +111,14 @@ export class SqliteIntegrity implements IntegrityRepository {
     return guarded(() => this.db.prepare('SELECT verifier_key FROM log_state').pluck().get() as string | null);
   }
 
-  async *leaves(vdn: number, from = 0): AsyncIterable<LeafWithRecord> {
+  async *leaves(vdn: number, start = 0, end = Number.MAX_SAFE_INTEGER): AsyncIterable<LeafWithRecord> {
     const rows = this.db.prepare(
-      `SELECT l.idx, l.record_id, l.oper_time AS leaf_time, l.digest, r.id AS rid, ${RECORD_FIELDS}
+      `SELECT l.idx, l.record_id, l.oper_time AS leaf_time, l.digest, r.id AS rid, ${R_RECORD_COLUMNS}
        FROM log_leaves l LEFT JOIN records r ON r.id = l.record_id
-       WHERE l.vdn = ? AND l.idx >= ? ORDER BY l.idx`,
-    ).iterate(vdn, from) as IterableIterator<RecordRow & { idx: number; record_id: string; leaf_time: number; digest: Buffer; rid: string | null }>;
+       WHERE l.vdn = ? AND l.idx >= ? AND l.idx < ? ORDER BY l.idx`,
+    ).iterate(vdn, start, end) as IterableIterator<RecordRow & Omit<LeafRow, 'oper_time'> & { leaf_time: number; rid: string | null }>;
     for (const row of rows) {
-      yield {
-        index: row.idx,
-        recordId: row.record_id,
-        operTime: row.leaf_time,
-        digest: row.digest,
-        record: row.rid === null ? undefined : toRecord(row),
-      };
+      yield { ...toLeafEntry({ ...row, oper_time: row.leaf_time }), record: row.rid === null ? undefined : toRecord(row) };
     }
   }
 

@@ -1,0 +1,71 @@
+import { SUCCESS_CODE, fieldError } from './codes.js';
+import { checkBodyShape, isEmpty, readInteger, readWallWindow, type CalllogsQuery } from './query.js';
+import { errorBody, type ErrorBody } from './response.js';
+
+/**
+ * Our extension `POST .../campaigns/{vdnId}/calllogs/proof` (docs/integrity.md): what a verifier
+ * needs to check records of the VDN against its tamper-evident log, offline. The body names a time
+ * window (`beginTime`, `endTime`, as in the query) or a leaf range (`fromLeaf`, `toLeaf`), and
+ * optionally `fromTreeSize`, the size of a checkpoint the caller saved earlier.
+ */
+export const PROOF_SUCCESS_DESC = 'queryCalllogProof success';
+
+/** Leaves one answer lists at most: a longer range is asked for in parts. */
+export const MAX_PROOF_LEAVES = 100_000;
+const MAX_LEAF = Number.MAX_SAFE_INTEGER - 1;
+
+export type ProofSelection =
+  | { kind: 'window'; window: Pick<CalllogsQuery, 'beginTime' | 'endTime'>; fromTreeSize: number | undefined }
+  | { kind: 'leaves'; first: number; last: number; fromTreeSize: number | undefined };
+
+/**
+ * A leaf as a proof lists it: its record's id and receive time, the digest of its canonical text
+ * (base64), and, while the store still holds the record, the fields the calllogs answer leaves out
+ * but the digest covers (so a verifier holding only exported records can recompute it).
+ */
+export interface ProofLeaf {
+  id: string;
+  /** Epoch milliseconds. */
+  operTime: number;
+  digest: string;
+  ak?: string | null;
+  clientIp?: string | null;
+  durationMs?: number | null;
+}
+
+/** The proof of a VDN's log: the latest signed checkpoint and the leaves of a range with what proves them. */
+export interface LogProof {
+  vdnId: number | null;
+  /** The signed checkpoint (C2SP signed-note text) the proofs lead to; null while the log has none. */
+  checkpoint: string | null;
+  treeSize: number;
+  /** The index of `leaves[0]`; null when the selection holds no sealed record. */
+  firstLeaf: number | null;
+  /** Every leaf of the range, in order: none omitted. */
+  leaves: ProofLeaf[];
+  /** Hashes (base64) of the subtrees left and right of the range, left to right (merkle.ts rangeProofSpans). */
+  rangeProof: string[];
+  /** With `fromTreeSize`: hashes (base64) proving the log at `treeSize` extends the one of `fromTreeSize`. */
+  fromTreeSize: number | null;
+  consistencyProof: string[];
+}
+
+export interface ProofResponseBody extends ErrorBody, LogProof {}
+
+export function validateProofBody(body: unknown): ProofSelection {
+  const fields = checkBodyShape(body);
+  const byTime = !isEmpty(fields.beginTime) || !isEmpty(fields.endTime);
+  const byLeaf = !isEmpty(fields.fromLeaf) || !isEmpty(fields.toLeaf);
+  if (byTime && byLeaf) throw fieldError('WRONG_COMBINATION', 'fromLeaf', 'give a time window or a leaf range, not both');
+  const fromTreeSize = isEmpty(fields.fromTreeSize) ? undefined : readInteger(fields, 'fromTreeSize', 1, MAX_LEAF + 1);
+  if (!byLeaf) return { kind: 'window', window: readWallWindow(fields), fromTreeSize };
+  const first = readInteger(fields, 'fromLeaf', 0, MAX_LEAF);
+  const last = readInteger(fields, 'toLeaf', 0, MAX_LEAF);
+  if (last < first) throw fieldError('WRONG_COMBINATION', 'toLeaf', 'must not be below fromLeaf');
+  if (last - first >= MAX_PROOF_LEAVES) throw fieldError('WRONG_COMBINATION', 'toLeaf', `at most ${MAX_PROOF_LEAVES} leaves at a time`);
+  return { kind: 'leaves', first, last, fromTreeSize };
+}
+
+export function proofResponseBody(proof: LogProof): ProofResponseBody {
+  return { ...errorBody(SUCCESS_CODE, PROOF_SUCCESS_DESC), ...proof };
+}

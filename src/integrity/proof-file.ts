@@ -1,0 +1,23 @@
+import type { LogProof } from '../contract/proof.js';
+
+/** What `calllogs export --proof` writes beside the records and `calllogs verify FILE` reads. */
+export const PROOF_FILE_FORMAT = 'calllogs-proof-v1';
+
+export interface ProofWindow {
+  /** The receive-time window the records were exported for: [fromMs, toMs). */
+  fromMs: number;
+  toMs: number;
+  proof: LogProof;
+}
+
+export interface ProofFile {
+  format: typeof PROOF_FILE_FORMAT;
+  vdnId: number | null;
+  windows: ProofWindow[];
+}
+
+export function isProofFile(value: unknown): value is ProofFile {
+  const file = value as ProofFile | null;
+  return file?.format === PROOF_FILE_FORMAT && Array.isArray(file.windows)
+    && file.windows.every((w) => Number.isSafeInteger(w.fromMs) && Number.isSafeInteger(w.toMs) && typeof w.proof === 'object' && w.proof !== null);
+}

@@ -1,0 +1,78 @@
+import { fieldError } from '../contract/codes.js';
+import { MAX_PROOF_LEAVES, type LogProof, type ProofLeaf } from '../contract/proof.js';
+import type { IntegrityRepository } from '../store/types.js';
+import { toBase64 } from './encoding.js';
+import { STORED_FROM_LEVEL } from './log-append.js';
+import { consistencyProofSpans, levelIndexOf, rangeProofSpans, spanHashFromLeaves, type Hash, type Span } from './merkle.js';
+import { nodeHashing } from './node-crypto.js';
+import { leafHashOf } from './seal.js';
+
+export type LeafSelection = { window: { fromMs: number; toMs: number } } | { first: number; last: number };
+
+/** Hashes of perfect spans of a log: stored ones read, smaller ones computed from their leaves. */
+async function spanHashes(logs: IntegrityRepository, vdn: number, spans: Span[]): Promise<Hash[]> {
+  const isStored = (span: Span) => levelIndexOf(span).level >= STORED_FROM_LEVEL;
+  const read = await logs.nodeHashes(vdn, spans.filter(isStored).map(levelIndexOf));
+  const storedAt = new Map(spans.filter(isStored).map((span, i) => [span, read[i]!]));
+  return Promise.all(spans.map(async (span) => {
+    const known = storedAt.get(span);
+    if (known) return known;
+    const leaves = (await logs.leafEntries(vdn, span.start, span.end)).map((leaf) => leafHashOf(nodeHashing, leaf));
+    return spanHashFromLeaves(nodeHashing, span, leaves, span.start);
+  }));
+}
+
+/**
+ * The proof of a VDN's log for a time window or a leaf range, against its latest signed checkpoint:
+ * every leaf from the first to the last the selection holds, the range proof of those leaves, and
+ * with `fromTreeSize` the consistency proof from that size. A log without a checkpoint yet has
+ * nothing to prove (`checkpoint: null`).
+ */
+export async function buildProof(
+  logs: IntegrityRepository,
+  vdn: number,
+  selection: LeafSelection,
+  options: { fromTreeSize?: number; maxLeaves?: number } = {},
+): Promise<LogProof> {
+  const { fromTreeSize, maxLeaves = MAX_PROOF_LEAVES } = options;
+  const head = await logs.head(vdn);
+  const vdnId = vdn === 0 ? null : vdn;
+  const size = head?.checkpointSize ?? 0;
+  if (!head?.checkpoint || size === 0) {
+    return { vdnId, checkpoint: null, treeSize: 0, firstLeaf: null, leaves: [], rangeProof: [], fromTreeSize: null, consistencyProof: [] };
+  }
+  if (fromTreeSize !== undefined && fromTreeSize > size) {
+    throw fieldError('WRONG_VALUE', 'fromTreeSize', `must be at most the latest checkpoint's tree size, ${size}`);
+  }
+  let range: { first: number; last: number } | undefined;
+  if ('window' in selection) {
+    range = await logs.leafRange(vdn, selection.window.fromMs, selection.window.toMs - 1, size);
+    if (range && range.last - range.first >= maxLeaves) {
+      throw fieldError('WRONG_COMBINATION', 'endTime', `the window's records span ${range.last - range.first + 1} leaves, at most ${maxLeaves} at a time: ask for a shorter window or by leaf range`);
+    }
+  } else {
+    if (selection.last >= size) throw fieldError('WRONG_VALUE', 'toLeaf', `must be below the latest checkpoint's tree size, ${size}`);
+    range = selection;
+  }
+  const leaves: ProofLeaf[] = [];
+  if (range) {
+    for await (const leaf of logs.leaves(vdn, range.first, range.last + 1)) {
+      const { record } = leaf;
+      const extra = record ? { ak: record.ak, clientIp: record.clientIp, durationMs: record.durationMs } : {};
+      leaves.push({ id: leaf.recordId, operTime: leaf.operTime, digest: toBase64(leaf.digest), ...extra });
+    }
+  }
+  const rangeSpans = range ? rangeProofSpans(size, { start: range.first, end: range.last + 1 }) : [];
+  const consistencySpans = fromTreeSize !== undefined ? consistencyProofSpans(fromTreeSize, size) : [];
+  const [rangeProof, consistencyProof] = await Promise.all([spanHashes(logs, vdn, rangeSpans), spanHashes(logs, vdn, consistencySpans)]);
+  return {
+    vdnId,
+    checkpoint: head.checkpoint,
+    treeSize: size,
+    firstLeaf: range?.first ?? null,
+    leaves,
+    rangeProof: rangeProof.map(toBase64),
+    fromTreeSize: fromTreeSize ?? null,
+    consistencyProof: consistencyProof.map(toBase64),
+  };
+}

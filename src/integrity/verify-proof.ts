@@ -1,0 +1,130 @@
+import type { LogProof, ProofLeaf } from '../contract/proof.js';
+import type { CallRecord } from '../contract/record.js';
+import { verifyCheckpoint, type NoteKey, type VerifySignature } from './checkpoint.js';
+import { fromBase64 } from './encoding.js';
+import { recordDigest } from './leaf.js';
+import { equalHashes, rootFromRangeProof, spanHashFromLeaves, verifyConsistency, type Hash, type Hashing } from './merkle.js';
+import { IntegrityError } from './integrity-error.js';
+import { leafHashOf, logName, logOf, logOrigin } from './seal.js';
+
+/**
+ * A record as a verifier holds it: the calllogs answer's fields and its VDN; the access key, client
+ * address and duration when the export carried them (else the proof's leaf supplies them).
+ */
+export type ProvableRecord = Omit<CallRecord, 'ak' | 'clientIp' | 'durationMs'> & Partial<Pick<CallRecord, 'ak' | 'clientIp' | 'durationMs'>>;
+
+const EXTRA_FIELDS = ['ak', 'clientIp', 'durationMs'] as const;
+
+/** The whole record its digest covers: its own extra fields where it has them, else the leaf's. */
+function completed(record: ProvableRecord, leaf: ProofLeaf, where: string): CallRecord {
+  const whole = { ...record } as Record<string, unknown>;
+  for (const field of EXTRA_FIELDS) {
+    if (whole[field] !== undefined) continue;
+    if (leaf[field] === undefined) {
+      throw new IntegrityError(`${where}: neither the records nor the proof carry its access key, address and duration, which its digest covers`);
+    }
+    whole[field] = leaf[field];
+  }
+  return whole as unknown as CallRecord;
+}
+
+export interface ProofVerification {
+  /** Records checked against their leaves. */
+  records: number;
+  /** The leaf range proven complete (inclusive), null when there was nothing to prove. */
+  firstLeaf: number | null;
+  lastLeaf: number | null;
+  treeSize: number;
+}
+
+export interface ProofCheck {
+  hashing: Hashing;
+  verifySignature: VerifySignature;
+  /** The pinned verifier key (calllogs log-key). */
+  key: NoteKey;
+  /** The window the records were exported for: a leaf of the range received in it must be among them. */
+  window?: { fromMs: number; toMs: number };
+  /** A checkpoint saved earlier: the proof's must extend it (needs the proof's consistency part). */
+  since?: { size: number; root: Hash };
+}
+
+function hash(text: string, what: string): Hash {
+  const bytes = fromBase64(text);
+  if (!bytes || bytes.length !== 32) throw new IntegrityError(`proof: ${what} is not a base64 SHA-256 hash`);
+  return bytes;
+}
+
+/**
+ * Checks records of one VDN against a proof of its log, offline (SDK, browser, `calllogs verify`):
+ * the checkpoint is signed by the pinned key and names this VDN's log; every record is one of the
+ * proof's leaves and unchanged; no leaf of the range received in the window is missing from the
+ * records; the range's leaves and proof hash to the checkpoint's root (so none was left out); and,
+ * with `since`, the log extends the checkpoint saved earlier. Throws an IntegrityError naming the
+ * first thing wrong.
+ */
+export async function verifyLogProof(records: readonly ProvableRecord[], proof: LogProof, check: ProofCheck): Promise<ProofVerification> {
+  const { hashing, key } = check;
+  const name = logName(proof.vdnId ?? 0);
+  const wrongVdn = records.find((record) => logOf(record) !== (proof.vdnId ?? 0));
+  if (wrongVdn) throw new IntegrityError(`record ${wrongVdn.id} is of ${logName(logOf(wrongVdn))}, not of ${name} that the proof is for`);
+  if (proof.checkpoint === null) {
+    if (records.length > 0) throw new IntegrityError(`${name}: no signed checkpoint covers these records yet (records are sealed within seconds: ask again)`);
+    return { records: 0, firstLeaf: null, lastLeaf: null, treeSize: 0 };
+  }
+  let checkpoint;
+  try {
+    checkpoint = await verifyCheckpoint(proof.checkpoint, key, check.verifySignature);
+  } catch (error) {
+    throw new IntegrityError(`${name}: ${(error as Error).message}`);
+  }
+  if (checkpoint.origin !== logOrigin(key.name, proof.vdnId ?? 0)) throw new IntegrityError(`${name}: the checkpoint is for another log (${checkpoint.origin})`);
+  if (checkpoint.size !== proof.treeSize) throw new IntegrityError(`${name}: the proof's tree size is not its checkpoint's`);
+
+  const held = new Map(records.map((record) => [record.id, record]));
+  const first = proof.firstLeaf ?? 0;
+  const leafHashes = proof.leaves.map((leaf, i) => {
+    const index = first + i;
+    const digest = hash(leaf.digest, `the digest of leaf ${index}`);
+    const record = held.get(leaf.id);
+    const where = `record ${leaf.id} (leaf ${index} of ${name})`;
+    if (record) {
+      held.delete(leaf.id);
+      if (record.operTime !== leaf.operTime || !equalHashes(recordDigest(hashing, completed(record, leaf, where)), digest)) {
+        throw new IntegrityError(`${where} was changed: it does not match its leaf`);
+      }
+    } else if (check.window && leaf.operTime >= check.window.fromMs && leaf.operTime < check.window.toMs) {
+      throw new IntegrityError(`${where}, received ${new Date(leaf.operTime).toISOString()}, is missing from the records`);
+    }
+    return leafHashOf(hashing, { operTime: leaf.operTime, digest });
+  });
+  const stray = held.values().next();
+  if (!stray.done) {
+    const range = proof.leaves.length > 0 ? `leaves ${first}..${first + proof.leaves.length - 1}` : 'any leaf';
+    throw new IntegrityError(`record ${stray.value.id} is not among ${range} of ${name}'s log: it was never sealed there (invented or moved from another VDN; or written after the checkpoint: export again later)`);
+  }
+  if (proof.leaves.length > 0) {
+    const range = { start: first, end: first + proof.leaves.length };
+    let root: Hash;
+    try {
+      root = rootFromRangeProof(hashing, proof.treeSize, range, (span) => spanHashFromLeaves(hashing, span, leafHashes, first),
+        proof.rangeProof.map((h, i) => hash(h, `range proof hash ${i}`)));
+    } catch {
+      throw new IntegrityError(`${name}: leaves ${range.start}..${range.end - 1} and the proof do not make a tree of ${proof.treeSize} leaves: a leaf was left out or added, or the proof altered`);
+    }
+    if (!equalHashes(root, checkpoint.root)) {
+      throw new IntegrityError(`${name}: leaves ${range.start}..${range.end - 1} do not hash to the signed checkpoint's root: a leaf was left out, added or altered`);
+    }
+  }
+  if (check.since) {
+    const consistency = proof.consistencyProof.map((h, i) => hash(h, `consistency proof hash ${i}`));
+    if (proof.fromTreeSize !== check.since.size || !verifyConsistency(hashing, check.since.size, check.since.root, proof.treeSize, checkpoint.root, consistency)) {
+      throw new IntegrityError(`${name}: the log at size ${proof.treeSize} does not extend the checkpoint saved earlier (size ${check.since.size}): its history was rewritten or truncated`);
+    }
+  }
+  return {
+    records: records.length,
+    firstLeaf: proof.leaves.length > 0 ? first : null,
+    lastLeaf: proof.leaves.length > 0 ? first + proof.leaves.length - 1 : null,
+    treeSize: proof.treeSize,
+  };
+}

@@ -1,0 +1,133 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KeyStore } from '../../src/auth/key-store.js';
+import { CalllogsApiError, CalllogsClient, nodeHashing, parseVerifierKey, verifyEd25519, verifyLogProof, type ProvableRecord } from '../../src/client/index.js';
+import { parseInstant } from '../../src/contract/time.js';
+import { defaultConfig } from '../../src/server/config.js';
+import { startServer, type RunningServer } from '../../src/server/serve.js';
+import { call } from '../helpers/server.js';
+import { createTestDatabase, postgresAvailable } from '../helpers/pg.js';
+import { makeRecord } from '../helpers/records.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const withPostgres = await postgresAvailable();
+const DAY = 86_400_000;
+const DAY1 = Date.UTC(2022, 7, 20);
+const stores: [string, () => Promise<string>][] = [
+  ['SQLite', async () => join(tempDir(), 'proofs.db')],
+  ...(withPostgres ? [['PostgreSQL', createTestDatabase] as [string, () => Promise<string>]] : []),
+];
+
+describe.each(stores)('the proof interface on %s', (_name, newDb) => {
+  let server: RunningServer;
+  let client: CalllogsClient;
+  let scoped: CalllogsClient;
+  const dir = tempDir();
+  // 300 calls of VDN 2 on day 1, 200 on day 2, 50 of VDN 3 between them.
+  const records = [
+    ...Array.from({ length: 300 }, (_, i) => makeRecord({ vdnId: 2, operTime: DAY1 + i * 1000, ak: 'ak-2', clientIp: '10.0.0.9', durationMs: i / 4 })),
+    ...Array.from({ length: 50 }, (_, i) => makeRecord({ vdnId: 3, operTime: DAY1 + i * 1000 })),
+    ...Array.from({ length: 200 }, (_, i) => makeRecord({ vdnId: 2, operTime: DAY1 + DAY + i * 1000 })),
+  ];
+
+  beforeAll(async () => {
+    const db = await newDb();
+    server = await startServer({
+      ...defaultConfig(), db, port: 0, logLevel: 'silent', timeZone: 'UTC',
+      spillDir: join(dir, 'spill'), integrity: { ...defaultConfig().integrity, keyFile: join(dir, 'log-key.json') },
+    });
+    const keys = new KeyStore(server.store.keys, undefined);
+    const all = await keys.create({ vdns: 'all', label: 'all' });
+    const vdn3 = await keys.create({ vdns: [3], label: 'vdn 3' });
+    client = new CalllogsClient({ endpoint: server.endpoint, ak: all.ak, sk: all.sk, timeZone: 'UTC' });
+    scoped = new CalllogsClient({ endpoint: server.endpoint, ak: vdn3.ak, sk: vdn3.sk, timeZone: 'UTC' });
+    await server.store.insertBatch(records);
+    await server.sealer!.run(true);
+  });
+  afterAll(async () => {
+    await Promise.all([client.close(), scoped.close()]);
+    await server.close();
+  });
+
+  /** The window's records as an integrator exports them from the calllogs interface. */
+  async function exported(beginTime: string, endTime: string): Promise<ProvableRecord[]> {
+    const out: ProvableRecord[] = [];
+    for await (const log of client.records({ vdnId: 2, from: new Date(`${beginTime}Z`), to: new Date(`${endTime}Z`) })) {
+      out.push({ ...log, operTime: parseInstant(log.operTime)!, vdnId: 2 });
+    }
+    return out;
+  }
+
+  async function pinnedKey() {
+    const latest = await call(server.endpoint, '/checkpoints/latest', { method: 'GET' });
+    expect(latest.status).toBe(200);
+    return parseVerifierKey(nodeHashing, latest.json.publicKey);
+  }
+
+  const check = async (window?: { fromMs: number; toMs: number }) => ({ hashing: nodeHashing, verifySignature: verifyEd25519, key: await pinnedKey(), window });
+
+  it('proves a day of exported records complete and unchanged against the signed checkpoint', async () => {
+    const held = await exported('2022-08-20T00:00:00', '2022-08-20T23:59:59');
+    expect(held).toHaveLength(300);
+    const proof = await client.proof({ vdnId: 2, beginTime: '2022-08-20 00:00:00', endTime: '2022-08-20 23:59:59' });
+    // The log holds the 500 calls and, after them, the calls of this test file (each one recorded).
+    expect(proof).toMatchObject({ vdnId: 2, firstLeaf: 0 });
+    expect(proof.treeSize).toBeGreaterThanOrEqual(500);
+    expect(proof.leaves).toHaveLength(300);
+    expect(proof.checkpoint).toMatch(new RegExp(`^calllogs-[0-9a-f]{6}/vdn/2\n${proof.treeSize}\n`));
+    const result = await verifyLogProof(held, proof, await check({ fromMs: DAY1, toMs: DAY1 + DAY }));
+    expect(result).toEqual({ records: 300, firstLeaf: 0, lastLeaf: 299, treeSize: proof.treeSize });
+  });
+
+  it('names a changed, a withheld and an invented record', async () => {
+    const held = await exported('2022-08-21T00:00:00', '2022-08-21T23:59:59');
+    const proof = await client.proof({ vdnId: 2, beginTime: '2022-08-21 00:00:00', endTime: '2022-08-21 23:59:59' });
+    const window = { fromMs: DAY1 + DAY, toMs: DAY1 + 2 * DAY };
+    const changed = held.map((r, i) => (i === 7 ? { ...r, resultCode: '0200000', httpStatus: 200, resultDesc: 'ok' } : r));
+    changed[7]!.resultDesc = 'rewritten';
+    await expect(verifyLogProof(changed, proof, await check(window))).rejects.toThrow(new RegExp(`record ${held[7]!.id} \\(leaf \\d+ of VDN 2\\) was changed`));
+    await expect(verifyLogProof(held.filter((_, i) => i !== 50), proof, await check(window)))
+      .rejects.toThrow(new RegExp(`record ${held[50]!.id} \\(leaf \\d+ of VDN 2\\), received \\S+, is missing from the records`));
+    const invented = { ...held[0]!, id: '166103911100000000012345678901' };
+    await expect(verifyLogProof([...held, invented], proof, await check(window))).rejects.toThrow(/record 166103911100000000012345678901 is not among leaves 300\.\.499/);
+  });
+
+  it('detects a leaf left out of the proof, and a checkpoint it was not built for', async () => {
+    const held = await exported('2022-08-21T00:00:00', '2022-08-21T23:59:59');
+    const proof = await client.proof({ vdnId: 2, beginTime: '2022-08-21 00:00:00', endTime: '2022-08-21 23:59:59' });
+    const dropped = held.filter((r) => r.id !== proof.leaves[10]!.id);
+    await expect(verifyLogProof(dropped, { ...proof, leaves: proof.leaves.filter((_, i) => i !== 10) }, await check()))
+      .rejects.toThrow(/VDN 2: leaves 300\.\.498 and the proof do not make a tree of \d+ leaves/);
+    const other = await client.proof({ vdnId: 3, fromLeaf: 0, toLeaf: 0 });
+    await expect(verifyLogProof(held, { ...proof, checkpoint: other.checkpoint }, await check())).rejects.toThrow(/the checkpoint is for another log/);
+  });
+
+  it('proves the log extends a checkpoint saved earlier, and not a forged one', async () => {
+    const saved = await client.proof({ vdnId: 2, fromLeaf: 0, toLeaf: 0 });
+    const { size, root } = (await (await import('../../src/integrity/checkpoint.js')).verifyCheckpoint(saved.checkpoint!, await pinnedKey(), verifyEd25519));
+    await server.store.insertBatch(Array.from({ length: 30 }, (_, i) => makeRecord({ vdnId: 2, operTime: DAY1 + 2 * DAY + i })));
+    await server.sealer!.run(true);
+    const proof = await client.proof({ vdnId: 2, beginTime: '2022-08-22 00:00:00', endTime: '2022-08-22 23:59:59', fromTreeSize: size });
+    expect(proof.fromTreeSize).toBe(size);
+    expect(proof.treeSize).toBeGreaterThanOrEqual(size + 30);
+    const held = await exported('2022-08-22T00:00:00', '2022-08-22T23:59:59');
+    await expect(verifyLogProof(held, proof, { ...(await check()), since: { size, root } })).resolves.toMatchObject({ records: 30, treeSize: proof.treeSize });
+    const forged = new Uint8Array(root);
+    forged[0] = forged[0]! ^ 1;
+    await expect(verifyLogProof(held, proof, { ...(await check()), since: { size, root: forged } }))
+      .rejects.toThrow(new RegExp(`does not extend the checkpoint saved earlier \\(size ${size}\\)`));
+  });
+
+  it('keeps a key to its VDNs, refuses leaves beyond the checkpoint, and serves heads without record data', async () => {
+    await expect(scoped.proof({ vdnId: 2, fromLeaf: 0, toLeaf: 0 })).rejects.toMatchObject({ status: 403 });
+    const own = await scoped.proof({ vdnId: 3, fromLeaf: 0, toLeaf: 49 });
+    expect(own).toMatchObject({ vdnId: 3, firstLeaf: 0 });
+    expect(Object.keys(own).sort()).toEqual(['checkpoint', 'consistencyProof', 'firstLeaf', 'fromTreeSize', 'leaves', 'rangeProof', 'treeSize', 'vdnId']);
+    const beyond = await client.proof({ vdnId: 3, fromLeaf: 0, toLeaf: own.treeSize }).catch((e: CalllogsApiError) => e);
+    expect(beyond).toMatchObject({ status: 400, resultCode: '02000007' });
+    expect((beyond as Error).message).toContain(`toLeaf: must be below the latest checkpoint's tree size, ${own.treeSize}`);
+    const latest = await call(server.endpoint, '/checkpoints/latest', { method: 'GET' });
+    expect(latest.json.checkpoints.map((c: { vdnId: number }) => c.vdnId).sort()).toEqual([2, 3]);
+    expect(latest.text).not.toMatch(/ak-2|10\.0\.0\.9|queryObsResultDetail/);
+  });
+});
