@@ -1,0 +1,219 @@
+// Issue-13 benchmark: what the tamper-evident logs cost and how fast they are checked (build first:
+// npm run build). Four measurements, each printed with its command-line setting:
+//   1. the write path with the sealer running beside it (as `serve` runs it: every second, on the
+//      same event loop) against without, alternating --rounds times on fresh stores of both kinds,
+//      --records records (the 10M benchmark sequence, batches of 1,000 as the writer commits them);
+//      the ratio of ingest rates and the sealing lag (oldest unsealed record's age, sampled every
+//      250 ms) while records arrive;
+//   2. sealing a backlog: records per second on both stores;
+//   3. `calllogs verify` of a 1,000,000-record export of one VDN with its proof (--verify-records);
+//   4. the proof of a 7-day window of the hot VDN of a 1,000,000-record store (30 days, VDN 1
+//      holding 30 %): the server's work per call (buildProof and the JSON answer), p50 and p95.
+// Usage: node bench/integrity.mjs [--records 200000] [--rounds 3] [--verify-records 1000000] [--pg URL] [--only 1234]
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { pino } from 'pino';
+import { proofResponseBody } from '../dist/contract/proof.js';
+import { formatVerifierKey } from '../dist/integrity/checkpoint.js';
+import { generateSigningKey } from '../dist/integrity/node-crypto.js';
+import { buildProof } from '../dist/integrity/proofs.js';
+import { Sealer } from '../dist/server/sealer.js';
+import { openStore } from '../dist/store/open.js';
+import { generateRecords, HOT_VDN } from './lib/generate.mjs';
+
+const { values } = parseArgs({
+  options: {
+    records: { type: 'string', default: '200000' },
+    rounds: { type: 'string', default: '3' },
+    'verify-records': { type: 'string', default: '1000000' },
+    pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+    only: { type: 'string', default: '1234' },
+  },
+});
+const N = Number(values.records);
+const ROUNDS = Number(values.rounds);
+const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'calllogs-integrity-'));
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
+const silent = pino({ level: 'silent' });
+const key = generateSigningKey('calllogs-bench');
+
+let databases = 0;
+async function freshPostgres() {
+  const name = `calllogs_integrity_${process.pid}_${databases++}`;
+  const admin = new pg.Client({ connectionString: values.pg });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(values.pg);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: async () => {
+    const c = new pg.Client({ connectionString: values.pg });
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await c.end();
+  } };
+}
+const freshSqlite = () => ({ url: join(mkdtempSync(join(dir, 'db-')), 'bench.db'), drop: async () => undefined });
+
+/** One ingest run: N records in batches of 1,000, with or without the sealer beside the writer. */
+async function ingest(kind, sealing) {
+  const target = kind === 'sqlite' ? freshSqlite() : await freshPostgres();
+  const store = await openStore(target.url);
+  const sealer = new Sealer(store.integrity, { key, sealIntervalMs: 1000, checkpointIntervalMs: 10_000, log: silent });
+  const batches = [];
+  let inserted = 0;
+  const lags = [];
+  let sampling = sealing;
+  const sampler = (async () => {
+    while (sampling) {
+      await sleep(250);
+      const sealed = inserted - (await store.integrity.unsealedCount());
+      const oldest = batches.find((b) => b.end > sealed);
+      lags.push(oldest ? (performance.now() - oldest.at) / 1000 : 0);
+    }
+  })();
+  if (sealing) sealer.start();
+  const started = performance.now();
+  let batch = [];
+  for (const record of generateRecords({ count: N })) {
+    batch.push(record);
+    if (batch.length === 1000) {
+      await store.insertBatch(batch);
+      inserted += batch.length;
+      batches.push({ end: inserted, at: performance.now() });
+      batch = [];
+      // The writer yields between batches, as the batching writer does between commits.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  await store.insertBatch(batch);
+  inserted += batch.length;
+  const seconds = (performance.now() - started) / 1000;
+  sampling = false;
+  await sampler;
+  let catchUp = 0;
+  if (sealing) {
+    const t = performance.now();
+    await sealer.stop();
+    catchUp = (performance.now() - t) / 1000;
+  }
+  await store.close();
+  await target.drop();
+  return { rate: inserted / seconds, lags, catchUp };
+}
+
+/** Sealing a backlog of N records: records per second. */
+async function sealBacklog(kind) {
+  const target = kind === 'sqlite' ? freshSqlite() : await freshPostgres();
+  const store = await openStore(target.url);
+  let batch = [];
+  for (const record of generateRecords({ count: N })) {
+    batch.push(record);
+    if (batch.length === 1000) {
+      await store.insertBatch(batch);
+      batch = [];
+    }
+  }
+  await store.insertBatch(batch);
+  const started = performance.now();
+  let sealed = 0;
+  for (let n; (n = await store.integrity.seal(2000)) > 0;) sealed += n;
+  const rate = sealed / ((performance.now() - started) / 1000);
+  await store.close();
+  await target.drop();
+  return rate;
+}
+
+/** A SQLite store of `count` generated records, sealed and signed; `mapVdn` may move them all into one VDN. */
+async function sealedStore(count, mapVdn = (r) => r) {
+  const path = join(mkdtempSync(join(dir, 'big-')), 'calllogs.db');
+  const store = await openStore(path);
+  await store.integrity.registerKey(formatVerifierKey(key.note));
+  const session = await store.beginImport();
+  let batch = [];
+  for (const r of generateRecords({ count })) {
+    batch.push(mapVdn(r));
+    if (batch.length === 10_000) {
+      await session.add(batch);
+      batch = [];
+    }
+  }
+  await session.add(batch);
+  await session.commit();
+  const started = performance.now();
+  await new Sealer(store.integrity, { key, sealIntervalMs: 1000, checkpointIntervalMs: 10_000, log: silent }).run(true);
+  const sealSeconds = (performance.now() - started) / 1000;
+  return { path, store, sealSeconds };
+}
+
+console.log(`machine: ${cpus().length} x ${cpus()[0].model}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
+try {
+  if (values.only.includes('1')) {
+    console.log(`\n1. the write path with and without the sealer: ${fmt(N)} records in batches of 1,000, ${ROUNDS} alternating rounds`);
+    for (const kind of ['sqlite', 'postgres']) {
+      const ratios = [];
+      const allLags = [];
+      for (let round = 1; round <= ROUNDS; round++) {
+        const off = await ingest(kind, false);
+        const on = await ingest(kind, true);
+        ratios.push(on.rate / off.rate);
+        allLags.push(...on.lags);
+        console.log(`   ${kind.padEnd(8)} round ${round}: without ${fmt(off.rate)} records/s, with sealing ${fmt(on.rate)} records/s (${(100 * on.rate / off.rate).toFixed(1)} %), `
+          + `lag p50 ${quantile(on.lags, 0.5).toFixed(2)} s, p99 ${quantile(on.lags, 0.99).toFixed(2)} s, catch-up after the last batch ${on.catchUp.toFixed(2)} s`);
+      }
+      console.log(`   ${kind.padEnd(8)} with ÷ without, median of rounds: ${(100 * median(ratios)).toFixed(1)} % (rounds: ${ratios.map((r) => (100 * r).toFixed(0)).join(', ')}), `
+        + `sealing lag p99 over all rounds ${quantile(allLags, 0.99).toFixed(2)} s   (targets: cost <= 10 %, lag p99 <= 5 s)`);
+    }
+  }
+  if (values.only.includes('2')) {
+    console.log(`\n2. sealing a backlog of ${fmt(N)} records`);
+    for (const kind of ['sqlite', 'postgres']) console.log(`   ${kind.padEnd(8)} ${fmt(await sealBacklog(kind))} records/s   (target on SQLite: >= 50,000)`);
+  }
+  if (values.only.includes('3')) {
+    const count = Number(values['verify-records']);
+    console.log(`\n3. calllogs verify of a ${fmt(count)}-record export of one VDN`);
+    const { path, store, sealSeconds } = await sealedStore(count, (r) => ({ ...r, vdnId: 2 }));
+    await store.close();
+    console.log(`   sealed and signed in ${sealSeconds.toFixed(1)} s (${fmt(count / sealSeconds)} records/s)`);
+    const out = join(path, '..', 'vdn2.ndjson');
+    let t = performance.now();
+    execFileSync(process.execPath, [CLI, 'export', '--db', path, '--vdn', '2', '--out', out, '--proof', `${out}.proof.json`]);
+    console.log(`   export --proof: ${((performance.now() - t) / 1000).toFixed(1)} s, ${fmt(statSync(out).size / 2 ** 20)} MB of records, ${fmt(statSync(`${out}.proof.json`).size / 2 ** 20)} MB of proof`);
+    const times = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      t = performance.now();
+      const printed = execFileSync(process.execPath, [CLI, 'verify', out, '--public-key', formatVerifierKey(key.note)], { encoding: 'utf8' });
+      times.push((performance.now() - t) / 1000);
+      if (round === 0) console.log(`   ${printed.trim()}`);
+    }
+    console.log(`   calllogs verify: median ${median(times).toFixed(2)} s (rounds: ${times.map((x) => x.toFixed(2)).join(', ')})   (target <= 10 s)`);
+  }
+  if (values.only.includes('4')) {
+    console.log('\n4. the proof of a 7-day window of the hot VDN (1,000,000 records over 30 days, VDN 1 holding 30 %)');
+    const { store } = await sealedStore(1_000_000);
+    const end = Date.UTC(2026, 9, 31); // the generator's last day
+    const window = { fromMs: end - 7 * 86_400_000, toMs: end };
+    const times = [];
+    let proof;
+    for (let i = 0; i < 21; i++) {
+      const t = performance.now();
+      proof = await buildProof(store.integrity, HOT_VDN, { window }, {});
+      JSON.stringify(proofResponseBody(proof));
+      times.push(performance.now() - t);
+    }
+    console.log(`   ${fmt(proof.leaves.length)} leaves, ${proof.rangeProof.length} range-proof hashes, answer ${fmt(JSON.stringify(proofResponseBody(proof)).length / 1024)} KiB`);
+    console.log(`   server work per call: p50 ${median(times.slice(1)).toFixed(1)} ms, p95 ${quantile(times.slice(1), 0.95).toFixed(1)} ms   (target p50 <= 50 ms)`);
+    await store.close();
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
