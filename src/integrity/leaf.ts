@@ -1,10 +1,8 @@
 import type { CallRecord } from '../contract/record.js';
-import { leafHash, type Hash, type Hashing } from './merkle.js';
+import type { Hash, Hashing } from './merkle.js';
 
 /** Names the encoding below; a future change of it gets a new name, never a new meaning. */
 export const LEAF_ENCODING = 'calllogs-leaf-v1';
-
-const utf8 = new TextEncoder();
 
 /**
  * A record's canonical text: every stored field in a fixed order, as a JSON array (JSON.stringify
@@ -19,20 +17,20 @@ export function canonicalRecord(record: CallRecord): string {
 
 /** SHA-256 of a record's canonical text: what a proof shows of a record the verifier does not hold. */
 export function recordDigest(hashing: Hashing, record: CallRecord): Hash {
-  return hashing.sha256(utf8.encode(canonicalRecord(record)));
+  return hashing.sha256(canonicalRecord(record));
 }
 
 /**
- * What a leaf hashes: the record's receive time (8 bytes, big-endian milliseconds) and its digest.
- * The time is in the clear so that a proof can show a leaf's time without its record.
+ * A leaf's hash, RFC 6962's SHA-256(0x00 || data), where the data is the record's receive time
+ * (8 bytes, big-endian milliseconds) and its digest. The time is in the clear so that a proof can
+ * show a leaf's time without its record.
  */
-export function leafData(operTime: number, digest: Hash): Uint8Array {
-  const data = new Uint8Array(8 + digest.length);
-  new DataView(data.buffer).setBigInt64(0, BigInt(operTime));
-  data.set(digest, 8);
-  return data;
-}
-
-export function recordLeafHash(hashing: Hashing, record: CallRecord): Hash {
-  return leafHash(hashing, leafData(record.operTime, recordDigest(hashing, record)));
+export function timedLeafHash(hashing: Hashing, operTime: number, digest: Hash): Hash {
+  const input = new Uint8Array(9 + digest.length);
+  const view = new DataView(input.buffer);
+  // Epoch milliseconds are below 2^53: two 32-bit halves, no BigInt (this runs for every record).
+  view.setUint32(1, Math.floor(operTime / 2 ** 32));
+  view.setUint32(5, operTime >>> 0);
+  input.set(digest, 9);
+  return hashing.sha256(input);
 }

@@ -17,8 +17,8 @@ export interface Span {
 }
 
 export interface Hashing {
-  /** SHA-256 of the bytes. */
-  sha256(data: Uint8Array): Hash;
+  /** SHA-256 of the bytes (a string: of its UTF-8). */
+  sha256(data: Uint8Array | string): Hash;
 }
 
 const LEAF_PREFIX = 0x00;

@@ -1,10 +1,10 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, hash, sign, verify, type KeyObject } from 'node:crypto';
 import type { NoteKey, VerifySignature } from './checkpoint.js';
 import { noteKeyId } from './checkpoint.js';
 import type { Hashing } from './merkle.js';
 
-/** SHA-256 by node:crypto (a Buffer is a Uint8Array). */
-export const nodeHashing: Hashing = { sha256: (data) => createHash('sha256').update(data).digest() };
+/** SHA-256 by node:crypto's one-shot hash (a Buffer is a Uint8Array). */
+export const nodeHashing: Hashing = { sha256: (data) => hash('sha256', data, 'buffer') };
 
 export const verifyEd25519: VerifySignature = (message, signature, publicKey) =>
   verify(null, message, publicFromRaw(publicKey), signature);

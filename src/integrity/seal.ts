@@ -1,7 +1,7 @@
 import type { CallRecord } from '../contract/record.js';
-import { leafData, recordDigest } from './leaf.js';
+import { recordDigest, timedLeafHash } from './leaf.js';
 import { appendLeaf, type LogHeadState, type StoredNode } from './log-append.js';
-import { leafHash, type Hash, type Hashing } from './merkle.js';
+import type { Hash, Hashing } from './merkle.js';
 
 /** A leaf as the stores keep it: which record, its time and digest (the leaf hash follows from them). */
 export interface LeafRow {
@@ -27,7 +27,7 @@ export const logName = (vdn: number): string => (vdn === 0 ? 'the no-VDN log' : 
 export const logOrigin = (keyName: string, vdn: number): string => `${keyName}/vdn/${vdn === 0 ? 'none' : vdn}`;
 
 export function leafHashOf(hashing: Hashing, leaf: Pick<LeafRow, 'operTime' | 'digest'>): Hash {
-  return leafHash(hashing, leafData(leaf.operTime, leaf.digest));
+  return timedLeafHash(hashing, leaf.operTime, leaf.digest);
 }
 
 /**

@@ -18,8 +18,8 @@ CREATE TABLE log_leaves (
   digest    bytea            NOT NULL,
   PRIMARY KEY (vdn, idx)
 );
--- A time window's leaves, and a record's leaf (by its time and id, like the records' own key).
-CREATE INDEX log_leaves_by_time ON log_leaves (vdn, oper_time, record_id);
+-- A time window's leaves, and a record's leaf (by its time, then its id among the few of that millisecond).
+CREATE INDEX log_leaves_by_time ON log_leaves (vdn, oper_time);
 
 -- Perfect subtrees of 2^8 leaves and more (log-append.ts): a proof reads them instead of leaves.
 CREATE TABLE log_nodes (
