@@ -35,10 +35,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/**
- * Starts the server alone, or as one worker of `serve --workers N` (`role`): then the primary
- * creates the first key, only worker 0 runs the store's upkeep, and `/metrics` sums all workers.
- */
 /** Seals records into their logs and signs checkpoints, with this store's signing key if this instance holds it. */
 async function startSealer(store: LogStore, config: ServerConfig, log: FastifyBaseLogger): Promise<Sealer> {
   const keyFile = config.integrity.keyFile ?? logKeyPathFor(dataDirFor(config.db));
@@ -48,6 +44,11 @@ async function startSealer(store: LogStore, config: ServerConfig, log: FastifyBa
   return sealer;
 }
 
+/**
+ * Starts the server alone, or as one worker of `serve --workers N` (`role`): then the primary
+ * creates the first key, only worker 0 runs the store's upkeep and sealer, and `/metrics` sums all
+ * workers.
+ */
 export async function startServer(config: ServerConfig, role?: WorkerRole): Promise<RunningServer> {
   // Files found open to other users are reported once the log exists.
   const fileWarnings: string[] = [];
@@ -110,12 +111,12 @@ export async function startServer(config: ServerConfig, role?: WorkerRole): Prom
       await upkeep.stop();
       try {
         await writer.close();
-        // The records just written are sealed and signed before the store closes.
-        await sealer?.stop();
       } catch (error) {
         metrics.recordsDropped.inc(writer.depth);
         throw error;
       } finally {
+        // The records just written are sealed and signed before the store closes.
+        await sealer?.stop();
         await store.close();
       }
     })());

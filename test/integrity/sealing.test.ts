@@ -110,3 +110,48 @@ describe.skipIf(!withPostgres)('sealing with concurrent writers on PostgreSQL', 
     }
   }, 60_000);
 });
+
+describe('the checkpoint signing key file', () => {
+  it('is created owner-only, sealed with the master key when one is set, and read back only with it', async () => {
+    const { newLogKey, readLogKey, writeLogKey } = await import('../../src/integrity/key-file.js');
+    const { readFileSync, statSync } = await import('node:fs');
+    const path = join(tempDir(), 'keys', 'log-signing-key.json');
+    const key = newLogKey();
+    const warnings: string[] = [];
+    writeLogKey(path, key, 'master-key-for-tests', (m) => warnings.push(m));
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const file = JSON.parse(readFileSync(path, 'utf8')) as { name: string; privateKey: string };
+    expect(file.name).toBe(key.note.name);
+    expect(file.privateKey).toMatch(/^gcm1:/);
+    expect(readLogKey(path, 'master-key-for-tests', () => undefined).note).toEqual(key.note);
+    expect(() => readLogKey(path, undefined, () => undefined)).toThrow(/encrypted at rest: set CALLLOGS_MASTER_KEY/);
+    expect(() => readLogKey(path, 'another-master-key', () => undefined)).toThrow(/CALLLOGS_MASTER_KEY is wrong/);
+    expect(warnings).toEqual([]);
+  });
+});
+
+describe('which instance signs', () => {
+  it('the first key registered with the store; an instance without it, or with another, signs nothing and says why', async () => {
+    const { logSigningKey } = await import('../../src/server/log-signing.js');
+    const { existsSync } = await import('node:fs');
+    const dir = tempDir();
+    const store = await openStore(join(dir, 'signers.db'));
+    try {
+      const warnings: string[] = [];
+      const warn = (m: string) => warnings.push(m);
+      const first = await logSigningKey(store.integrity, join(dir, 'a.json'), undefined, warn);
+      expect(first).toBeDefined();
+      expect(existsSync(join(dir, 'a.json'))).toBe(true);
+      expect((await logSigningKey(store.integrity, join(dir, 'a.json'), undefined, warn))?.note).toEqual(first!.note);
+      expect(await logSigningKey(store.integrity, join(dir, 'b.json'), undefined, warn)).toBeUndefined();
+      expect(existsSync(join(dir, 'b.json'))).toBe(false);
+      expect(warnings.pop()).toMatch(/no log signing key at .*b\.json: this store's checkpoints are signed with calllogs-[0-9a-f]{6}\+.*copy that key file here/);
+      const { newLogKey, writeLogKey } = await import('../../src/integrity/key-file.js');
+      writeLogKey(join(dir, 'c.json'), newLogKey(), undefined, warn);
+      expect(await logSigningKey(store.integrity, join(dir, 'c.json'), undefined, warn)).toBeUndefined();
+      expect(warnings.pop()).toMatch(/c\.json is not the key this store's checkpoints are signed with/);
+    } finally {
+      await store.close();
+    }
+  });
+});
