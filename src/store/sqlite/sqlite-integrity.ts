@@ -14,6 +14,11 @@ import { guarded } from './guarded.js';
  * transaction, so two processes sealing the same file take turns.
  */
 export class SqliteIntegrity implements IntegrityRepository {
+  /**
+   * Seals up to `max` waiting records inside the caller's write transaction: the store's record
+   * batches seal what they wrote in their own commit (no second transaction, no lag).
+   */
+  readonly sealWithin: (max: number) => number;
   private readonly sealBatch: (max: number) => number;
 
   constructor(private readonly db: Database.Database) {
@@ -29,7 +34,7 @@ export class SqliteIntegrity implements IntegrityRepository {
        ON CONFLICT (vdn) DO UPDATE SET size = excluded.size, frontier = excluded.frontier`,
     );
     const advance = db.prepare('UPDATE log_state SET sealed_rowid = ?');
-    this.sealBatch = db.transaction((max: number): number => {
+    this.sealWithin = (max: number): number => {
       const rows = unsealed.all(sealedRowid.get()!, max);
       if (rows.length === 0) return 0;
       const heads = new Map<number, LogHeadState>();
@@ -48,7 +53,8 @@ export class SqliteIntegrity implements IntegrityRepository {
       for (const [vdn, state] of heads) saveHead.run(vdn, state.size, packFrontier(state.frontier));
       advance.run(rows[rows.length - 1]!.seq);
       return rows.length;
-    }).immediate;
+    };
+    this.sealBatch = db.transaction(this.sealWithin).immediate;
   }
 
   seal(max: number): Promise<number> {
