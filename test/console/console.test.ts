@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
@@ -57,6 +58,11 @@ describe.skipIf(!chromiumAvailable())('the console in Chromium', () => {
     await browser?.close();
     await server?.close();
   });
+
+  async function leafOf(id: string): Promise<number> {
+    for await (const leaf of server.store.integrity.leaves(2)) if (leaf.recordId === id) return leaf.index;
+    throw new Error(`no leaf for ${id}`);
+  }
 
   /** A fresh browser context on the console, signed in with `sk` (the chart shown when it is right). */
   async function openConsole(sk: string, options: BrowserContextOptions = {}): Promise<{ page: Page; context: BrowserContext }> {
@@ -232,6 +238,35 @@ describe.skipIf(!chromiumAvailable())('the console in Chromium', () => {
     expect(await alert.textContent()).toMatch(/refused this key .*signature does not match.*Check the AK and the SK/);
     expect(await page.isVisible('input[name=sk]')).toBe(true);
     await context.close();
+  }, 60_000);
+
+  it('marks the page verified against the signed log, and warns naming a record changed in the database', async () => {
+    await server.sealer!.run(true); // a checkpoint now rather than within 10 s
+    const { page, context } = await openConsole(server.key.sk);
+    await page.goto(`${server.endpoint}/console/#${seededWindow}`);
+    await expect.poll(() => page.textContent('[data-testid=verified]'), { timeout: 10_000 })
+      .toMatch(/^✓ Verified: 20 calls are in VDN 2's signed log, unchanged \(checkpoint of \d+ calls\)\.$/);
+
+    const newest = seeded.filter((r) => r.vdnId === 2 && r.operTime <= Date.parse(`${decodeURIComponent(seededWindow.split('end=')[1]!)}Z`))
+      .sort((a, b) => b.operTime - a.operTime)[0]!;
+    const db = new Database(server.dbPath);
+    try {
+      db.prepare("UPDATE records SET result_desc = 'all fine' WHERE id = ?").run(newest.id);
+      await page.reload();
+      await expect.poll(() => page.textContent('[data-testid=verification-failed]'), { timeout: 10_000 })
+        .toBe(`⚠ Verification failed: record ${newest.id} (leaf ${await leafOf(newest.id)} of VDN 2) was changed: it does not match its leaf`);
+      db.prepare('UPDATE records SET result_desc = ? WHERE id = ?').run(newest.resultDesc, newest.id);
+
+      // The key pinned at the first visit: another one served later is not trusted silently.
+      await page.evaluate(() => localStorage.setItem('calllogs.console.logKey', 'calllogs-000000+00000000+AQ=='));
+      await page.reload();
+      await expect.poll(() => page.textContent('[data-testid=verification-failed]'), { timeout: 10_000 })
+        .toMatch(/^⚠ Verification failed: The server now signs its logs with calllogs-[0-9a-f]{6}\+\S+, not with the key this browser pinned \(calllogs-000000/);
+    } finally {
+      db.prepare('UPDATE records SET result_desc = ? WHERE id = ?').run(newest.resultDesc, newest.id);
+      db.close();
+      await context.close();
+    }
   }, 60_000);
 
   it('serves its files with cache headers and a content security policy', async () => {

@@ -1,4 +1,5 @@
 import type { FilterParams } from '../../src/client/filters.js';
+import type { LogProof } from '../../src/contract/proof.js';
 import type { OpenapiLog, RecordLine } from '../../src/contract/record.js';
 import type { RecordResponseBody } from '../../src/contract/record-lookup.js';
 import type { QueryResponseBody } from '../../src/contract/response.js';
@@ -72,6 +73,11 @@ export async function queryStats(credentials: Credentials, vdn: number, body: Wi
 /** A listed record with what the calllogs answer leaves out (access key, client address, duration); null if gone. */
 export async function queryRecord(credentials: Credentials, vdn: number, record: Pick<OpenapiLog, 'id' | 'operTime'>): Promise<RecordLine | null> {
   return (await signedPost<RecordResponseBody>(credentials, `${API}/campaigns/${vdn}/calllogs/record`, { id: record.id, operTime: record.operTime })).result;
+}
+
+/** The proof of the VDN's log for a window (our extension, docs/integrity.md). */
+export async function queryProof(credentials: Credentials, vdn: number, window: { beginTime: string; endTime: string }): Promise<LogProof> {
+  return signedPost<LogProof>(credentials, `${API}/campaigns/${vdn}/calllogs/proof`, window);
 }
 
 export interface ConsoleConfig {

@@ -7,6 +7,7 @@ import { RecordDetail } from './RecordDetail.js';
 import { RecordsTable } from './RecordsTable.js';
 import { perBucket, TimeChart } from './TimeChart.js';
 import { TopList } from './TopList.js';
+import { VerifiedBadge } from './VerifiedBadge.js';
 
 interface Props {
   credentials: Credentials;
@@ -104,6 +105,9 @@ export function Dashboard({ credentials, defaultVdn, timeZone, onSignOut, onUnau
         </div>
         {page.state === 'loading' && <p class="muted">Loading…</p>}
         {page.state === 'error' && <p class="error" role="alert">{page.message}</p>}
+        {page.state === 'ready' && (
+          <VerifiedBadge credentials={credentials} vdn={filter.vdn} records={page.value.records} timeZone={timeZone} describe={fail} />
+        )}
         {page.state === 'ready' && (
           <RecordsTable
             records={page.value.records}
