@@ -29,7 +29,11 @@ it('calllogs export --proof from a server and calllogs verify FILE: offline, nam
     // Imported records are sealed like any other once the service runs.
     await expect.poll(() => checkpointSize(server.endpoint, 2), { timeout: 10_000, message: 'the imported records get a checkpoint' }).toBe(400);
     const saved = join(dir, 'saved.json');
-    writeFileSync(saved, await (await request(`${server.endpoint}/checkpoints/latest`)).body.text());
+    const latest = await (await request(`${server.endpoint}/checkpoints/latest`)).body.text();
+    writeFileSync(saved, latest);
+    // Every new checkpoint is also one JSON log line, for shipping to another trust domain.
+    const logged = server.output().stdout.split('\n').filter((l) => l.includes('"msg":"checkpoint"')).map((l) => JSON.parse(l).checkpoint as string);
+    expect(logged).toContain((JSON.parse(latest) as { checkpoints: { checkpoint: string }[] }).checkpoints[0]!.checkpoint);
     const publicKey = (await runCli(['log-key', '--db', db])).stdout.trim();
     expect(publicKey).toMatch(/^calllogs-[0-9a-f]{6}\+[0-9a-f]{8}\+[A-Za-z0-9+/]{44}$/);
 
