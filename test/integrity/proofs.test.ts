@@ -126,6 +126,21 @@ describe.each(stores)('the proof interface on %s', (_name, newDb) => {
     const beyond = await client.proof({ vdnId: 3, fromLeaf: 0, toLeaf: own.treeSize }).catch((e: CalllogsApiError) => e);
     expect(beyond).toMatchObject({ status: 400, resultCode: '02000007' });
     expect((beyond as Error).message).toContain(`toLeaf: must be below the latest checkpoint's tree size, ${own.treeSize}`);
+    const refusals: [object, string, RegExp][] = [
+      [{ fromLeaf: -1, toLeaf: 0 }, '02000007', /fromLeaf: must be between 0/],
+      [{ fromLeaf: '0', toLeaf: 1 }, '02000006', /fromLeaf: must be an integer/],
+      [{ fromLeaf: 5, toLeaf: 4 }, '02000009', /toLeaf: must not be below fromLeaf/],
+      [{ fromLeaf: 0, toLeaf: 100_000 }, '02000009', /at most 100000 leaves at a time/],
+      [{ fromLeaf: 0, toLeaf: 1, beginTime: '2022-08-20 00:00:00', endTime: '2022-08-20 01:00:00' }, '02000009', /a time window or a leaf range, not both/],
+      [{ beginTime: '2022-08-20 00:00:00', endTime: '2022-08-28 00:00:00' }, '02000009', /at most 7 days after beginTime/],
+      [{ fromLeaf: 0, toLeaf: 0, fromTreeSize: 0 }, '02000007', /fromTreeSize: must be between 1/],
+      [{ fromLeaf: 0, toLeaf: 0, fromTreeSize: 1e15 }, '02000007', /fromTreeSize: must be at most the latest checkpoint's tree size/],
+    ];
+    for (const [body, code, message] of refusals) {
+      const refused = await client.proof({ vdnId: 3, ...body } as never).catch((e: CalllogsApiError) => e);
+      expect(refused, JSON.stringify(body)).toMatchObject({ status: 400, resultCode: code });
+      expect((refused as Error).message).toMatch(message);
+    }
     const latest = await call(server.endpoint, '/checkpoints/latest', { method: 'GET' });
     expect(latest.json.checkpoints.map((c: { vdnId: number }) => c.vdnId).sort()).toEqual([2, 3]);
     expect(latest.text).not.toMatch(/ak-2|10\.0\.0\.9|queryObsResultDetail/);
