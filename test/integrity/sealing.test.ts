@@ -161,3 +161,28 @@ describe('which instance signs', () => {
     }
   });
 });
+
+describe('a failure to seal on SQLite', () => {
+  it('never costs a record: the batch commits, and its records are sealed once the cause is gone', async () => {
+    const path = join(tempDir(), 'seal-failure.db');
+    const store = await openStore(path);
+    try {
+      await store.insertBatch([makeRecord({ operTime: Date.now() })]);
+      // A stray leaf where the next one goes makes the next seal fail.
+      const { default: Database } = await import('better-sqlite3');
+      const db = new Database(path);
+      db.prepare("INSERT INTO log_leaves (vdn, idx, record_id, oper_time, digest) VALUES (2, 1, 'x', 0, x'00')").run();
+      const late = [makeRecord({ operTime: Date.now() + 1 }), makeRecord({ operTime: Date.now() + 2 })];
+      await store.insertBatch(late);
+      expect(await store.countRecords()).toBe(3);
+      expect(await store.integrity.unsealedCount()).toBe(2);
+      await expect(store.integrity.seal(10)).rejects.toThrow(/UNIQUE|PRIMARY KEY/);
+      db.prepare('DELETE FROM log_leaves WHERE record_id = ?').run('x');
+      db.close();
+      expect(await store.integrity.seal(10)).toBe(2);
+      expect([...(await leafIndexes(store, 2)).values()]).toEqual([0, 1, 2]);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -24,7 +24,7 @@ export interface RunningCluster {
 /**
  * The primary of `serve --workers N`: prepares the store once (migrations, file modes), forks N
  * workers that each run the whole server on the one port (the primary hands connections out in
- * turn), creates the first-start key once they listen, restarts a worker that dies, sums the
+ * turn), creates the first-start key once they are ready, restarts a worker that dies, sums the
  * workers' metrics for `GET /metrics`, and relays a stop to all of them.
  */
 export async function startCluster(config: ServerConfig, count: number): Promise<RunningCluster> {

@@ -15,8 +15,8 @@ import { guarded } from './guarded.js';
  */
 export class SqliteIntegrity implements IntegrityRepository {
   /**
-   * Seals up to `max` waiting records inside the caller's write transaction: the store's record
-   * batches seal what they wrote in their own commit (no second transaction, no lag).
+   * Seals up to `max` waiting records inside the caller's write transaction (as a savepoint): the
+   * store's record batches seal what they wrote in their own commit (no second transaction, no lag).
    */
   readonly sealWithin: (max: number) => number;
   private readonly sealBatch: (max: number) => number;
@@ -34,7 +34,7 @@ export class SqliteIntegrity implements IntegrityRepository {
        ON CONFLICT (vdn) DO UPDATE SET size = excluded.size, frontier = excluded.frontier`,
     );
     const advance = db.prepare('UPDATE log_state SET sealed_rowid = ?');
-    this.sealWithin = (max: number): number => {
+    const sealRows = (max: number): number => {
       const rows = unsealed.all(sealedRowid.get()!, max);
       if (rows.length === 0) return 0;
       const heads = new Map<number, LogHeadState>();
@@ -54,7 +54,9 @@ export class SqliteIntegrity implements IntegrityRepository {
       advance.run(rows[rows.length - 1]!.seq);
       return rows.length;
     };
-    this.sealBatch = db.transaction(this.sealWithin).immediate;
+    // Inside another transaction, better-sqlite3 makes this a savepoint: a failure undoes only it.
+    this.sealWithin = db.transaction(sealRows);
+    this.sealBatch = db.transaction(sealRows).immediate;
   }
 
   seal(max: number): Promise<number> {
