@@ -185,6 +185,8 @@ export interface IntegrityRepository {
   leafRange(vdn: number, fromMs: number, toMs: number, size: number): Promise<{ first: number; last: number } | undefined>;
   /** Leaves `start` to `end - 1` of a log, in order. */
   leafEntries(vdn: number, start: number, end: number): Promise<LeafEntry[]>;
+  /** The fields the calllogs answer leaves out, of the VDN's records received in [fromMs, toMs], by id (read from the time index alone). */
+  recordExtras(vdn: number, fromMs: number, toMs: number): Promise<Map<string, Pick<CallRecord, 'ak' | 'clientIp' | 'durationMs'>>>;
   /** Stored subtree hashes (log-append.ts) by level and index, in the order asked; throws when one is missing. */
   nodeHashes(vdn: number, nodes: { level: number; index: number }[]): Promise<Uint8Array[]>;
   /** A log's leaves `start` to `end - 1` (by default all), in order, each with its record as stored now. */

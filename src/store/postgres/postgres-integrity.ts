@@ -3,7 +3,7 @@ import type { CallRecord } from '../../contract/record.js';
 import { emptyHead, packFrontier, unpackFrontier, type LogHeadState } from '../../integrity/log-append.js';
 import { nodeHashing } from '../../integrity/node-crypto.js';
 import { sealRecords } from '../../integrity/seal.js';
-import { R_RECORD_COLUMNS, toLeafEntry, toLogHead, toRecord, type LeafRow, type LogHeadRow, type RecordRow } from '../rows.js';
+import { extrasById, RECORD_EXTRAS, R_RECORD_COLUMNS, toLeafEntry, toLogHead, toRecord, type ExtrasRow, type LeafRow, type LogHeadRow, type RecordRow } from '../rows.js';
 import type { IntegrityRepository, LeafEntry, LeafWithRecord, StoredLogHead } from '../types.js';
 
 /** Any constant: the advisory lock that lets one sealer at a time work on a database. */
@@ -96,6 +96,10 @@ export class PostgresIntegrity implements IntegrityRepository {
       'SELECT idx, record_id, oper_time, digest FROM log_leaves WHERE vdn = $1 AND idx >= $2 AND idx < $3 ORDER BY idx',
       [vdn, start, end],
     )).rows.map(toLeafEntry);
+  }
+
+  async recordExtras(vdn: number, fromMs: number, toMs: number): Promise<Map<string, Pick<CallRecord, 'ak' | 'clientIp' | 'durationMs'>>> {
+    return extrasById((await this.pool.query<ExtrasRow>(RECORD_EXTRAS, [vdn, fromMs, toMs])).rows);
   }
 
   async nodeHashes(vdn: number, nodes: { level: number; index: number }[]): Promise<Uint8Array[]> {

@@ -3,7 +3,7 @@ import type { CallRecord } from '../../contract/record.js';
 import { emptyHead, packFrontier, unpackFrontier, type LogHeadState } from '../../integrity/log-append.js';
 import { nodeHashing } from '../../integrity/node-crypto.js';
 import { sealRecords } from '../../integrity/seal.js';
-import { RECORD_COLUMNS, R_RECORD_COLUMNS, toLeafEntry, toLogHead, toRecord, type LeafRow, type LogHeadRow, type RecordRow } from '../rows.js';
+import { extrasById, RECORD_COLUMNS, RECORD_EXTRAS, R_RECORD_COLUMNS, toLeafEntry, toLogHead, toRecord, type ExtrasRow, type LeafRow, type LogHeadRow, type RecordRow } from '../rows.js';
 import type { IntegrityRepository, LeafEntry, LeafWithRecord, StoredLogHead } from '../types.js';
 import { guarded } from './guarded.js';
 
@@ -89,6 +89,10 @@ export class SqliteIntegrity implements IntegrityRepository {
   leafEntries(vdn: number, start: number, end: number): Promise<LeafEntry[]> {
     return guarded(() => (this.db.prepare('SELECT idx, record_id, oper_time, digest FROM log_leaves WHERE vdn = ? AND idx >= ? AND idx < ? ORDER BY idx')
       .all(vdn, start, end) as LeafRow[]).map(toLeafEntry));
+  }
+
+  recordExtras(vdn: number, fromMs: number, toMs: number): Promise<Map<string, Pick<CallRecord, 'ak' | 'clientIp' | 'durationMs'>>> {
+    return guarded(() => extrasById(this.db.prepare(RECORD_EXTRAS.replace(/\$\d/g, '?')).all(vdn, fromMs, toMs) as ExtrasRow[]));
   }
 
   nodeHashes(vdn: number, nodes: { level: number; index: number }[]): Promise<Uint8Array[]> {
