@@ -107,7 +107,7 @@ describe('integrator commands against a real server', () => {
 describe('--help', () => {
   it('has examples for every command', async () => {
     const commands = [['serve'], ['keys', 'create'], ['keys', 'list'], ['keys', 'disable'], ['keys', 'enable'], ['keys', 'delete'], ['import'],
-      ['export'], ['query'], ['tail'], ['sign'], ['configure']];
+      ['export'], ['query'], ['tail'], ['sign'], ['configure'], ['verify'], ['log-key']];
     for (const command of commands) {
       const help = await runCli([...command, '--help']);
       expect(help.code, command.join(' ')).toBe(0);

@@ -145,6 +145,10 @@ export function logKeyCommand(): Command {
     .description('print the verifier key of the logs\' checkpoint signing key (pin it where you verify)')
     .addOption(dbOption())
     .addOption(new Option('--log-key <file>', 'the signing key file (default: beside the data)').env('CALLLOGS_LOG_KEY'))
+    .addHelpText('after', `
+Examples:
+  $ calllogs log-key > calllogs.pub
+  $ calllogs log-key --db postgres://calllogs@db.internal/calllogs --log-key /etc/calllogs/log-signing-key.json`)
     .action((options: { db: string; logKey?: string }) => {
       const key = readLogKeyIfAny(keyFileOf(options), masterKey(), warnOnStderr);
       if (!key) throw new CliError(`no log signing key at ${keyFileOf(options)}: \`calllogs serve\` creates it on its first start`);
