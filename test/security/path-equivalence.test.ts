@@ -44,13 +44,14 @@ interface Route {
   /** Segments after `campaigns/{vdnId}`. */
   suffix: string[];
   version: string;
-  own: 'query' | 'stats' | 'record' | undefined;
+  own: 'query' | 'stats' | 'record' | 'proof' | undefined;
 }
 
 const ROUTES: Route[] = [
   { method: 'POST', suffix: ['calllogs'], version: 'v1', own: 'query' },
   { method: 'POST', suffix: ['calllogs', 'stats'], version: 'v1', own: 'stats' },
   { method: 'POST', suffix: ['calllogs', 'record'], version: 'v1', own: 'record' },
+  { method: 'POST', suffix: ['calllogs', 'proof'], version: 'v1', own: 'proof' },
   { method: 'PUT', suffix: ['456', 'pause'], version: 'v1', own: undefined },
   { method: 'GET', suffix: [], version: 'v1', own: undefined },
   { method: 'PUT', suffix: ['456'], version: 'v2', own: undefined },
@@ -140,6 +141,7 @@ for (const store of STORES) describe.skipIf(store.skip)(`path and body equivalen
       ...Array.from({ length: 5 }, (_, i) => makeRecord({ vdnId: 3, url: '/rest/isales/v1/openapi/campaigns/3/456/pause', operTime: T0 + i })),
     ];
     await server.store.insertBatch(stored);
+    await server.sealer!.run(true); // both logs get a signed checkpoint
     for (const r of [stored[0]!, stored[3]!]) named.push({ id: r.id, operTime: new Date(r.operTime).toISOString().replace('Z', '+00:00') });
   });
   afterAll(async () => {
@@ -173,6 +175,10 @@ for (const store of STORES) describe.skipIf(store.skip)(`path and body equivalen
       // Answered by the upstream: every reading it could make is VDN 2.
       expect(forwarded, label).toBe(1);
       expect(answer.json.vdns, `${label} reached ${answer.json.paths}`).toEqual([2]);
+    } else if (answer.json.checkpoint !== undefined) {
+      // The proof of VDN 2's log, never VDN 3's.
+      expect(answer.json.vdnId, label).toBe(2);
+      expect(answer.json.checkpoint, label).toMatch(/\/vdn\/2\n/);
     } else if (recordVdn !== undefined) {
       // VDN 2's record when asked for it; VDN 3's never, whatever the path said.
       expect(answer.json.result?.vdnId ?? null, label).toBe(recordVdn);
@@ -185,7 +191,7 @@ for (const store of STORES) describe.skipIf(store.skip)(`path and body equivalen
     return true;
   }
 
-  it(`${PATH_CASES} spellings of calllogs, stats, record and gateway paths reach VDN 2 or nothing`, async () => {
+  it(`${PATH_CASES} spellings of calllogs, stats, record, proof and gateway paths reach VDN 2 or nothing`, async () => {
     const rng = seededRandom(20261130);
     const recordsBefore = await recordCount();
     let accepted = 0;
@@ -194,6 +200,7 @@ for (const store of STORES) describe.skipIf(store.skip)(`path and body equivalen
       const target = spellPath(rng, route, rng() < 0.5 ? 2 : 3);
       const asked = route.own === 'record' ? pick(rng, [0, 1]) : undefined;
       const body = asked !== undefined ? JSON.stringify(named[asked])
+        : route.own === 'proof' ? JSON.stringify({ fromLeaf: 0, toLeaf: 0 })
         : route.own ? JSON.stringify(queryBody({ beginTime: '2022-08-21 00:00:00', endTime: '2022-08-21 01:00:00' })) : '{}';
       const call = route.method === 'GET' ? { method: 'GET', target } : { method: route.method, target, headers: { 'content-type': 'application/json' }, body };
       if (await check(`#${i} ${route.method} ${target}`, call, asked === undefined ? undefined : [2, null][asked])) accepted += 1;
