@@ -12,6 +12,11 @@ export async function withStore<T>(db: string, work: (store: LogStore) => Promis
   }
 }
 
+/** The operator's master key (CALLLOGS_MASTER_KEY), which seals SKs and the log signing key at rest. */
+export function masterKeyFromEnv(): string | undefined {
+  return process.env.CALLLOGS_MASTER_KEY || undefined;
+}
+
 export function keyStoreOf(store: LogStore): KeyStore {
-  return new KeyStore(store.keys, process.env.CALLLOGS_MASTER_KEY || undefined);
+  return new KeyStore(store.keys, masterKeyFromEnv());
 }

@@ -1,4 +1,4 @@
-import { nodeHash, rootFromFrontier, type Hash, type Hashing } from './merkle.js';
+import { nodeHash, type Hash, type Hashing } from './merkle.js';
 
 /**
  * Perfect spans of at least 2^8 leaves are stored when they complete (about one row per 128
@@ -39,10 +39,6 @@ export function appendLeaf(hashing: Hashing, head: LogHeadState, leaf: Hash, sto
     const level = Math.log2(width);
     if (store && level >= STORED_FROM_LEVEL) store({ level, index: (head.size - width) / width, hash: parent });
   }
-}
-
-export function headRoot(hashing: Hashing, head: LogHeadState): Hash {
-  return rootFromFrontier(hashing, head.frontier);
 }
 
 /** The frontier as one blob (32 bytes per hash), as the stores keep it. */

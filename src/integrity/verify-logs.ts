@@ -1,8 +1,8 @@
 import type { IntegrityRepository } from '../store/types.js';
 import { verifyCheckpoint, type Checkpoint, type NoteKey } from './checkpoint.js';
 import { recordDigest } from './leaf.js';
-import { appendLeaf, emptyHead, headRoot, type LogHeadState } from './log-append.js';
-import { equalHashes } from './merkle.js';
+import { appendLeaf, emptyHead, type LogHeadState } from './log-append.js';
+import { equalHashes, rootFromFrontier } from './merkle.js';
 import { nodeHashing, verifyEd25519 } from './node-crypto.js';
 import { leafHashOf, logName, logOf, logOrigin } from './seal.js';
 import { IntegrityError } from './integrity-error.js';
@@ -54,7 +54,7 @@ export async function verifyStoreLogs(logs: IntegrityRepository, key: NoteKey, s
     savedByOrigin.delete(origin);
     const state: LogHeadState = emptyHead();
     const checkRoot = (checkpoint: Checkpoint | undefined, what: string) => {
-      if (checkpoint?.size === state.size && !equalHashes(headRoot(nodeHashing, state), checkpoint.root)) {
+      if (checkpoint?.size === state.size && !equalHashes(rootFromFrontier(nodeHashing, state.frontier), checkpoint.root)) {
         throw new IntegrityError(`${name}: its first ${state.size} leaves do not hash to the root of ${what}: a sealed leaf was changed, removed or inserted`);
       }
     };

@@ -3,9 +3,9 @@ import {
   checkpointText, formatVerifierKey, parseVerifierKey, signedNote, verifyCheckpoint,
 } from '../../src/integrity/checkpoint.js';
 import { fromHex, toHex } from '../../src/integrity/encoding.js';
-import { appendLeaf, emptyHead, headRoot, STORED_FROM_LEVEL, type StoredNode } from '../../src/integrity/log-append.js';
+import { appendLeaf, emptyHead, STORED_FROM_LEVEL, type StoredNode } from '../../src/integrity/log-append.js';
 import {
-  consistencyProofSpans, leafHash, rangeProofSpans, rootFromRangeProof, spanHashFromLeaves, verifyConsistency,
+  consistencyProofSpans, leafHash, rangeProofSpans, rootFromFrontier, rootFromRangeProof, spanHashFromLeaves, verifyConsistency,
   type Hash, type Span,
 } from '../../src/integrity/merkle.js';
 import { generateSigningKey, nodeHashing as h, signMessage, verifyEd25519 } from '../../src/integrity/node-crypto.js';
@@ -27,7 +27,7 @@ const leaves = (n: number): Hash[] => Array.from({ length: n }, (_, i) => leafHa
 const rootOf = (hashes: Hash[]): Hash => {
   const head = emptyHead();
   for (const leaf of hashes) appendLeaf(h, head, leaf);
-  return headRoot(h, head);
+  return rootFromFrontier(h, head.frontier);
 };
 
 describe('RFC 6962 trees', () => {

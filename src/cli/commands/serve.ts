@@ -7,6 +7,7 @@ import { DEFAULT_UPSTREAM, defaultConfig, type AuthMode, type ServerConfig, type
 import { onStopRequests } from '../../server/stop-requests.js';
 import { describeStore } from '../../store/db-url.js';
 import { dbOption, parseDuration, parseHttpUrl, parseInteger, parseSize } from '../options.js';
+import { masterKeyFromEnv } from '../store-command.js';
 
 interface ServeOptions {
   host: string;
@@ -186,7 +187,7 @@ Examples:
         retentionDays: options.retentionDays,
         spillDir: options.spillDir,
         writer: { ...defaults.writer, maxQueue: options.queueMax },
-        masterKey: process.env.CALLLOGS_MASTER_KEY || undefined,
+        masterKey: masterKeyFromEnv(),
         upstream,
         durable: Boolean(options.durable),
         recording: options.recording,

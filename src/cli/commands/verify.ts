@@ -15,7 +15,7 @@ import { dataDirFor } from '../../server/bootstrap-key.js';
 import { warnOnStderr } from '../../store/private-files.js';
 import { CliError } from '../cli-error.js';
 import { dbOption } from '../options.js';
-import { withStore } from '../store-command.js';
+import { masterKeyFromEnv, withStore } from '../store-command.js';
 
 interface VerifyOptions {
   db: string;
@@ -24,8 +24,6 @@ interface VerifyOptions {
   since?: string;
   logKey?: string;
 }
-
-const masterKey = () => process.env.CALLLOGS_MASTER_KEY || undefined;
 
 /** The key file `serve` uses for this store (`--log-key`, else beside the data). */
 const keyFileOf = (options: { db: string; logKey?: string }) => options.logKey ?? logKeyPathFor(dataDirFor(options.db));
@@ -41,7 +39,7 @@ function pinnedKey(options: VerifyOptions): NoteKey {
       throw new CliError((error as Error).message);
     }
   }
-  const own = readLogKeyIfAny(keyFileOf(options), masterKey(), warnOnStderr);
+  const own = readLogKeyIfAny(keyFileOf(options), masterKeyFromEnv(), warnOnStderr);
   if (!own) throw new CliError('no public key to verify with: pass --public-key (what `calllogs log-key` printed where the service runs)');
   return own.note;
 }
@@ -150,7 +148,7 @@ Examples:
   $ calllogs log-key > calllogs.pub
   $ calllogs log-key --db postgres://calllogs@db.internal/calllogs --log-key /etc/calllogs/log-signing-key.json`)
     .action((options: { db: string; logKey?: string }) => {
-      const key = readLogKeyIfAny(keyFileOf(options), masterKey(), warnOnStderr);
+      const key = readLogKeyIfAny(keyFileOf(options), masterKeyFromEnv(), warnOnStderr);
       if (!key) throw new CliError(`no log signing key at ${keyFileOf(options)}: \`calllogs serve\` creates it on its first start`);
       process.stdout.write(`${formatVerifierKey(key.note)}\n`);
     });

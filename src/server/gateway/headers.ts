@@ -33,10 +33,13 @@ export function endToEndHeaders(
   return out;
 }
 
+const CLOSE = new Set(['close']);
+
 /** The header names a `Connection` header lists, less those it may not take off; usually none. */
-function connectionNamed(connection: HeaderValue, keep: ReadonlySet<string> | undefined): Set<string> | undefined {
-  // What nearly every client sends names no header beyond the hop-by-hop ones.
-  if (connection === undefined || connection === 'keep-alive' || connection === 'close') return undefined;
+function connectionNamed(connection: HeaderValue, keep: ReadonlySet<string> | undefined): ReadonlySet<string> | undefined {
+  // What nearly every client sends, read without splitting (keep-alive is hop-by-hop already).
+  if (connection === undefined || connection === 'keep-alive') return undefined;
+  if (connection === 'close') return CLOSE;
   const names = (Array.isArray(connection) ? connection.join(',') : connection)
     .split(',').map((h) => h.trim().toLowerCase()).filter((h) => h && !keep?.has(h));
   return names.length > 0 ? new Set(names) : undefined;
