@@ -1,11 +1,10 @@
 // Issue-13 benchmark: what the tamper-evident logs cost and how fast they are checked (build first:
 // npm run build). Four measurements, each printed with its command-line setting:
-//   1. PostgreSQL: the write path with the sealer running beside it (as `serve` runs it: every
-//      second, on the same event loop) against without, alternating --rounds times on fresh stores,
-//      --records records (the 10M benchmark sequence, batches of 1,000 as the writer commits them);
-//      the ratio of ingest rates and the sealing lag (oldest unsealed record's age, sampled every
-//      250 ms) while records arrive. (SQLite's batches seal what they write in their own commit:
-//      its cost is the write path's, `node bench/write-cost.mjs --base <revision before the logs>`.)
+//   1. both stores: the write path with the sealer running beside it (as `serve` runs it: every
+//      second, on a thread of its own with its own connection) against without, alternating
+//      --rounds times on fresh stores, --records records (the 10M benchmark sequence, batches of
+//      1,000 as the writer commits them); the ratio of ingest rates and the sealing lag (oldest
+//      unsealed record's age, sampled every 250 ms) while records arrive.
 //   2. sealing a backlog (records imported, which the import does not seal): records per second;
 //   3. `calllogs verify` of a 1,000,000-record export of one VDN with its proof (--verify-records);
 //   4. the proof of a 7-day window of the hot VDN of a 1,000,000-record store (30 days, VDN 1
@@ -24,6 +23,7 @@ import { formatVerifierKey } from '../dist/integrity/checkpoint.js';
 import { generateSigningKey } from '../dist/integrity/node-crypto.js';
 import { buildProof } from '../dist/integrity/proofs.js';
 import { Sealer } from '../dist/server/sealer.js';
+import { SealerThread } from '../dist/server/sealer-thread.js';
 import { openStore } from '../dist/store/open.js';
 import { generateRecords, HOT_VDN } from './lib/generate.mjs';
 
@@ -69,7 +69,8 @@ const freshSqlite = () => ({ url: join(mkdtempSync(join(dir, 'db-')), 'bench.db'
 async function ingest(kind, sealing) {
   const target = kind === 'sqlite' ? freshSqlite() : await freshPostgres();
   const store = await openStore(target.url);
-  const sealer = new Sealer(store.integrity, { key, sealIntervalMs: 1000, checkpointIntervalMs: 10_000, log: silent });
+  const settings = { db: target.url, masterKey: undefined, keyFile: join(mkdtempSync(join(dir, 'key-')), 'key.json'), sealIntervalMs: 1000, checkpointIntervalMs: 10_000 };
+  const sealer = sealing ? await SealerThread.start(settings, silent) : undefined;
   const batches = [];
   let inserted = 0;
   const lags = [];
@@ -82,7 +83,6 @@ async function ingest(kind, sealing) {
       lags.push(oldest ? (performance.now() - oldest.at) / 1000 : 0);
     }
   })();
-  if (sealing) sealer.start();
   const started = performance.now();
   let batch = [];
   for (const record of generateRecords({ count: N })) {
@@ -102,7 +102,7 @@ async function ingest(kind, sealing) {
   sampling = false;
   await sampler;
   let catchUp = 0;
-  if (sealing) {
+  if (sealer) {
     const t = performance.now();
     await sealer.stop();
     catchUp = (performance.now() - t) / 1000;
@@ -157,7 +157,7 @@ console.log(`machine: ${cpus().length} x ${cpus()[0].model}, ${Math.round(totalm
 try {
   if (values.only.includes('1')) {
     console.log(`\n1. the write path with and without the sealer: ${fmt(N)} records in batches of 1,000, ${ROUNDS} alternating rounds`);
-    for (const kind of ['postgres']) {
+    for (const kind of ['sqlite', 'postgres']) {
       const ratios = [];
       const allLags = [];
       for (let round = 1; round <= ROUNDS; round++) {

@@ -1,4 +1,3 @@
-import type { FastifyBaseLogger } from 'fastify';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { checkpointText, signedNote } from '../integrity/checkpoint.js';
 import { rootFromFrontier } from '../integrity/merkle.js';
@@ -13,7 +12,20 @@ export interface SealerOptions {
   sealIntervalMs: number;
   /** How often a log that grew gets a new signed checkpoint. */
   checkpointIntervalMs: number;
-  log: FastifyBaseLogger;
+  log: SealerLog;
+}
+
+/** Where the sealer reports (a pino logger, or the sealer thread's line to the server's logger). */
+export interface SealerLog {
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+}
+
+/** What the server holds of its sealer, in its event loop or on a thread of its own. */
+export interface SealerControl {
+  run(sign: boolean): Promise<void>;
+  /** Seals and signs what is left, then stops. */
+  stop(): Promise<void>;
 }
 
 /** Records sealed per transaction: a few milliseconds of hashing and inserts at a time. */
@@ -25,7 +37,7 @@ const SEAL_BATCH = 2000;
  * overlap; a failed run is logged and retried at the next interval. `stop` seals and signs what
  * is left, so the last records before a shutdown are covered.
  */
-export class Sealer {
+export class Sealer implements SealerControl {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private lastSigned = 0;
@@ -40,7 +52,6 @@ export class Sealer {
     this.timer.unref();
   }
 
-  /** One run now (after the one under way): seal everything waiting, then sign if due or `sign`. */
   run(sign: boolean): Promise<void> {
     const previous = this.running ?? Promise.resolve();
     const next = previous.then(() => this.work(sign));

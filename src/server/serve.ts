@@ -16,7 +16,8 @@ import { endpointOf } from './endpoint.js';
 import { Upstream } from './gateway/upstream.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { logSigningKey } from './log-signing.js';
-import { Sealer } from './sealer.js';
+import { Sealer, type SealerControl } from './sealer.js';
+import { SealerThread } from './sealer-thread.js';
 import { Upkeep } from './upkeep.js';
 
 export interface RunningServer {
@@ -30,16 +31,22 @@ export interface RunningServer {
   bootstrapped: { ak: string; sk: string; file: string } | undefined;
   upkeep: Upkeep;
   /** Seals records and signs checkpoints (undefined in a cluster's workers other than 0). */
-  sealer: Sealer | undefined;
+  sealer: SealerControl | undefined;
   /** Stops accepting, finishes in-flight requests, writes every queued record, closes the store. */
   close(): Promise<void>;
 }
 
-/** Seals records into their logs and signs checkpoints, with this store's signing key if this instance holds it. */
-async function startSealer(store: LogStore, config: ServerConfig, log: FastifyBaseLogger): Promise<Sealer> {
+/**
+ * Seals records into their logs and signs checkpoints, with this store's signing key if this
+ * instance holds it: on a thread of its own with its own connection (an in-memory database has
+ * no second connection: there, in the event loop).
+ */
+async function startSealer(store: LogStore, config: ServerConfig, log: FastifyBaseLogger): Promise<SealerControl> {
   const keyFile = config.integrity.keyFile ?? logKeyPathFor(dataDirFor(config.db));
+  const { sealIntervalMs, checkpointIntervalMs } = config.integrity;
+  if (config.db !== ':memory:') return SealerThread.start({ db: config.db, masterKey: config.masterKey, keyFile, sealIntervalMs, checkpointIntervalMs }, log);
   const key = await logSigningKey(store.integrity, keyFile, config.masterKey, (message) => log.warn(message));
-  const sealer = new Sealer(store.integrity, { ...config.integrity, key, log });
+  const sealer = new Sealer(store.integrity, { sealIntervalMs, checkpointIntervalMs, key, log });
   sealer.start();
   return sealer;
 }

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { SEALER_LOCK } from '../../src/store/postgres/postgres-integrity.js';
 import { RECORD_COLUMNS, rowValues } from '../../src/store/rows.js';
@@ -163,24 +164,62 @@ describe('which instance signs', () => {
 });
 
 describe('a failure to seal on SQLite', () => {
-  it('never costs a record: the batch commits, and its records are sealed once the cause is gone', async () => {
+  it('never costs a record: the records stay waiting, and are sealed once the cause is gone', async () => {
     const path = join(tempDir(), 'seal-failure.db');
     const store = await openStore(path);
     try {
       await store.insertBatch([makeRecord({ operTime: Date.now() })]);
+      expect(await store.integrity.seal(10)).toBe(1);
       // A stray leaf where the next one goes makes the next seal fail.
       const { default: Database } = await import('better-sqlite3');
       const db = new Database(path);
       db.prepare("INSERT INTO log_leaves (vdn, idx, record_id, oper_time, digest) VALUES (2, 1, 'x', 0, x'00')").run();
       const late = [makeRecord({ operTime: Date.now() + 1 }), makeRecord({ operTime: Date.now() + 2 })];
       await store.insertBatch(late);
+      await expect(store.integrity.seal(10)).rejects.toThrow(/UNIQUE|PRIMARY KEY/);
       expect(await store.countRecords()).toBe(3);
       expect(await store.integrity.unsealedCount()).toBe(2);
-      await expect(store.integrity.seal(10)).rejects.toThrow(/UNIQUE|PRIMARY KEY/);
       db.prepare('DELETE FROM log_leaves WHERE record_id = ?').run('x');
       db.close();
       expect(await store.integrity.seal(10)).toBe(2);
       expect([...(await leafIndexes(store, 2)).values()]).toEqual([0, 1, 2]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('lets two threads seal one file at once: each record gets one leaf, in commit order', async () => {
+    const path = join(tempDir(), 'two-sealers.db');
+    const store = await openStore(path);
+    // Each thread seals small batches until every record is in: their reads and writes interleave,
+    // so some seals find the position moved by the other and store nothing.
+    const sealerCode = `
+      const { workerData, parentPort } = await import('node:worker_threads');
+      const { openStore } = await import(workerData.open);
+      const store = await openStore(workerData.path);
+      let sealed = 0;
+      while (sealed < workerData.total) {
+        sealed += await store.integrity.seal(7);
+        if ((await store.integrity.unsealedCount()) === 0 && (await store.countRecords()) === workerData.total) break;
+      }
+      await store.close();
+      parentPort.postMessage(sealed);`;
+    try {
+      const records = Array.from({ length: 600 }, (_, i) => makeRecord({ operTime: Date.now() + i }));
+      const open = new URL('../../dist/store/open.js', import.meta.url).href;
+      const sealers = Array.from({ length: 2 }, () => {
+        const worker = new Worker(sealerCode, { eval: true, workerData: { open, path, total: records.length } });
+        return new Promise<number>((resolve, reject) => worker.once('message', resolve).once('error', reject));
+      });
+      for (let i = 0; i < records.length; i += 20) {
+        await store.insertBatch(records.slice(i, i + 20));
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      const counts = await Promise.all(sealers);
+      expect(counts[0]! + counts[1]!).toBe(records.length);
+      expect(await store.integrity.unsealedCount()).toBe(0);
+      const indexes = await leafIndexes(store, 2);
+      expect(records.map((r) => indexes.get(r.id))).toEqual([...Array(records.length).keys()]);
     } finally {
       await store.close();
     }

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { CallRecord } from '../../contract/record.js';
 import { emptyHead, packFrontier, unpackFrontier, type LogHeadState } from '../../integrity/log-append.js';
 import { nodeHashing } from '../../integrity/node-crypto.js';
-import { sealRecords } from '../../integrity/seal.js';
+import { logOf, sealRecords } from '../../integrity/seal.js';
 import { extrasById, RECORD_COLUMNS, RECORD_EXTRAS, R_RECORD_COLUMNS, toLeafEntry, toLogHead, toRecord, type ExtrasRow, type LeafRow, type LogHeadRow, type RecordRow } from '../rows.js';
 import type { IntegrityRepository, LeafEntry, LeafWithRecord, StoredLogHead } from '../types.js';
 import { guarded } from './guarded.js';
@@ -10,15 +10,12 @@ import { guarded } from './guarded.js';
 
 /**
  * The logs in SQLite. One writer at a time means rowids are handed out in commit order, so the
- * records after the last sealed rowid are exactly the ones not sealed yet; a seal is one IMMEDIATE
- * transaction, so two processes sealing the same file take turns.
+ * records after the last sealed rowid are exactly the ones not sealed yet. A seal reads and hashes
+ * them outside any write lock (the hashing is most of its work) and takes the lock only to store
+ * the leaves, and only if no other sealer moved the sealed position meanwhile: record batches wait
+ * for a seal's inserts, never for its hashing.
  */
 export class SqliteIntegrity implements IntegrityRepository {
-  /**
-   * Seals up to `max` waiting records inside the caller's write transaction (as a savepoint): the
-   * store's record batches seal what they wrote in their own commit (no second transaction, no lag).
-   */
-  readonly sealWithin: (max: number) => number;
   private readonly sealBatch: (max: number) => number;
 
   constructor(private readonly db: Database.Database) {
@@ -34,29 +31,34 @@ export class SqliteIntegrity implements IntegrityRepository {
        ON CONFLICT (vdn) DO UPDATE SET size = excluded.size, frontier = excluded.frontier`,
     );
     const advance = db.prepare('UPDATE log_state SET sealed_rowid = ?');
-    const sealRows = (max: number): number => {
-      const rows = unsealed.all(sealedRowid.get()!, max);
-      if (rows.length === 0) return 0;
+    // One snapshot: the waiting records and the heads of their logs as of the same sealed position.
+    const readWaiting = db.transaction((max: number) => {
+      const from = sealedRowid.get()!;
+      const rows = unsealed.all(from, max);
+      const records = rows.map(toRecord);
       const heads = new Map<number, LogHeadState>();
-      const headOf = (vdn: number): LogHeadState => {
-        let state = heads.get(vdn);
-        if (!state) {
-          const row = head.get(vdn);
-          state = row ? { size: row.size, frontier: unpackFrontier(row.frontier) } : emptyHead();
-          heads.set(vdn, state);
-        }
-        return state;
-      };
-      const { leaves, nodes } = sealRecords(nodeHashing, headOf, rows.map(toRecord));
-      for (const l of leaves) addLeaf.run(l.vdn, l.index, l.recordId, l.operTime, l.digest);
-      for (const n of nodes) addNode.run(n.vdn, n.level, n.index, n.hash);
+      for (const vdn of new Set(records.map(logOf))) {
+        const row = head.get(vdn);
+        heads.set(vdn, row ? { size: row.size, frontier: unpackFrontier(row.frontier) } : emptyHead());
+      }
+      return { from, last: rows.at(-1)?.seq, records, heads };
+    });
+    const store = db.transaction((from: number, last: number, sealed: ReturnType<typeof sealRecords>, heads: Map<number, LogHeadState>): boolean => {
+      // The sealed position only grows: unchanged means nothing was sealed since the snapshot.
+      if (sealedRowid.get() !== from) return false;
+      for (const l of sealed.leaves) addLeaf.run(l.vdn, l.index, l.recordId, l.operTime, l.digest);
+      for (const n of sealed.nodes) addNode.run(n.vdn, n.level, n.index, n.hash);
       for (const [vdn, state] of heads) saveHead.run(vdn, state.size, packFrontier(state.frontier));
-      advance.run(rows[rows.length - 1]!.seq);
-      return rows.length;
+      advance.run(last);
+      return true;
+    }).immediate;
+    this.sealBatch = (max) => {
+      const { from, last, records, heads } = readWaiting(max);
+      if (last === undefined) return 0;
+      const sealed = sealRecords(nodeHashing, (vdn) => heads.get(vdn)!, records);
+      // Another process sealed these first: nothing done here, the caller's next seal goes on.
+      return store(from, last, sealed, heads) ? records.length : 0;
     };
-    // Inside another transaction, better-sqlite3 makes this a savepoint: a failure undoes only it.
-    this.sealWithin = db.transaction(sealRows);
-    this.sealBatch = db.transaction(sealRows).immediate;
   }
 
   seal(max: number): Promise<number> {

@@ -29,8 +29,6 @@ import { SqliteIntegrity } from './sqlite-integrity.js';
 import { WriteThread } from './write-thread.js';
 
 const RETENTION_BATCH = 2000;
-/** Waiting records a record batch seals besides its own; the background sealer takes the rest. */
-const SEAL_BACKLOG_PER_BATCH = 500;
 const INSERT = `INSERT INTO records (${RECORD_COLUMNS.join(', ')}) VALUES (${RECORD_COLUMNS.map(() => '?').join(', ')})`;
 
 /**
@@ -75,22 +73,14 @@ export class SqliteStore implements LogStore {
     // IMMEDIATE: the batch starts by reading, and a read transaction that another process's commit
     // overtook cannot become a writer (SQLITE_BUSY at once, no busy wait). Taking the write lock
     // first waits its turn instead (workers of one server, or two servers, on one file).
-    const integrity = new SqliteIntegrity(db);
     this.insertMany = db.transaction((records: CallRecord[]) => {
       const before = this.lastRowid.get()!;
       // Only the records actually added count: a batch written again changes nothing.
       this.applyCounts(records.filter((r) => insertOrSkip.run(...rowValues(r)).changes > 0), 1);
       this.addTalliesAfter(before);
-      // The batch seals what it wrote (and a little of any backlog an import left) in its commit.
-      try {
-        integrity.sealWithin(records.length + SEAL_BACKLOG_PER_BATCH);
-      } catch {
-        // Sealing never costs a record: undone to its savepoint, the records still commit and the
-        // background sealer takes them up (and reports what fails).
-      }
     }).immediate;
     this.keys = new SqliteKeys(db);
-    this.integrity = integrity;
+    this.integrity = new SqliteIntegrity(db);
   }
 
   /**

@@ -1,0 +1,49 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { openStore } from '../store/open.js';
+import { logSigningKey } from './log-signing.js';
+import { Sealer, type SealerLog } from './sealer.js';
+
+/**
+ * The thread that seals records and signs checkpoints (see SealerThread): its own connection to
+ * the store, the same Sealer as in an event loop, its log lines relayed to the server's logger.
+ */
+export interface SealerSettings {
+  db: string;
+  masterKey: string | undefined;
+  keyFile: string;
+  sealIntervalMs: number;
+  checkpointIntervalMs: number;
+}
+
+export type SealerRequest = { kind: 'run'; id: number; sign: boolean } | { kind: 'stop' };
+
+export type SealerReply =
+  | { kind: 'ready' }
+  | { kind: 'failed'; message: string }
+  | { kind: 'log'; level: 'info' | 'warn'; fields: object; message: string }
+  | { kind: 'ran'; id: number };
+
+const settings = workerData as SealerSettings;
+const port = parentPort!;
+const reply = (message: SealerReply): void => port.postMessage(message);
+const log: SealerLog = {
+  info: (fields, message) => reply({ kind: 'log', level: 'info', fields, message }),
+  warn: (fields, message) => reply({ kind: 'log', level: 'warn', fields, message }),
+};
+
+// The server opened the store first: it created the files and reported their modes.
+const store = await openStore(settings.db, { poolSize: 2, warn: () => undefined });
+try {
+  const key = await logSigningKey(store.integrity, settings.keyFile, settings.masterKey, (message) => log.warn({}, message));
+  const sealer = new Sealer(store.integrity, { ...settings, key, log });
+  sealer.start();
+  port.on('message', (request: SealerRequest) => {
+    if (request.kind === 'run') void sealer.run(request.sign).then(() => reply({ kind: 'ran', id: request.id }));
+    else void sealer.stop().finally(() => store.close()).finally(() => port.close());
+  });
+  reply({ kind: 'ready' });
+} catch (error) {
+  reply({ kind: 'failed', message: (error as Error).message });
+  await store.close();
+  port.close();
+}
