@@ -13,6 +13,19 @@ import { leafHashOf, logName, logOf, logOrigin } from './seal.js';
  */
 export type ProvableRecord = Omit<CallRecord, 'ak' | 'clientIp' | 'durationMs'> & Partial<Pick<CallRecord, 'ak' | 'clientIp' | 'durationMs'>>;
 
+/**
+ * A record its holder hashed already (`calllogs verify` does so on worker threads): its digest, of
+ * every stored field, and the leaf hash that digest and its receive time make.
+ */
+export interface DigestedRecord extends Pick<CallRecord, 'id' | 'operTime' | 'vdnId'> {
+  digest: Hash;
+  leafHash: Hash;
+}
+
+export type HeldRecord = ProvableRecord | DigestedRecord;
+
+const isDigested = (record: HeldRecord): record is DigestedRecord => 'leafHash' in record;
+
 const EXTRA_FIELDS = ['ak', 'clientIp', 'durationMs'] as const;
 
 /** The whole record its digest covers: its own extra fields where it has them, else the leaf's. */
@@ -62,7 +75,7 @@ function hash(text: string, what: string): Hash {
  * with `since`, the log extends the checkpoint saved earlier. Throws an IntegrityError naming the
  * first thing wrong.
  */
-export async function verifyLogProof(records: readonly ProvableRecord[], proof: LogProof, check: ProofCheck): Promise<ProofVerification> {
+export async function verifyLogProof(records: readonly HeldRecord[], proof: LogProof, check: ProofCheck): Promise<ProofVerification> {
   const { hashing, key } = check;
   const name = logName(proof.vdnId ?? 0);
   const wrongVdn = records.find((record) => logOf(record) !== (proof.vdnId ?? 0));
@@ -89,9 +102,12 @@ export async function verifyLogProof(records: readonly ProvableRecord[], proof: 
     const where = `record ${leaf.id} (leaf ${index} of ${name})`;
     if (record) {
       held.delete(leaf.id);
-      if (record.operTime !== leaf.operTime || !equalHashes(recordDigest(hashing, completed(record, leaf, where)), digest)) {
+      const recordsDigest = isDigested(record) ? record.digest : recordDigest(hashing, completed(record, leaf, where));
+      if (record.operTime !== leaf.operTime || !equalHashes(recordsDigest, digest)) {
         throw new IntegrityError(`${where} was changed: it does not match its leaf`);
       }
+      // The same time and digest: the leaf hash the holder computed is this leaf's.
+      if (isDigested(record)) return record.leafHash;
     } else if (check.window && leaf.operTime >= check.window.fromMs && leaf.operTime < check.window.toMs) {
       throw new IntegrityError(`${where}, received ${new Date(leaf.operTime).toISOString()}, is missing from the records`);
     }

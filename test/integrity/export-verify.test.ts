@@ -1,8 +1,14 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { request } from 'undici';
 import { expect, it } from 'vitest';
+import { formatVerifierKey } from '../../src/integrity/checkpoint.js';
+import { generateSigningKey } from '../../src/integrity/node-crypto.js';
+import { Sealer } from '../../src/server/sealer.js';
+import { openStore } from '../../src/store/open.js';
 import { runCli, startServe } from '../helpers/cli.js';
+import { makeRecord } from '../helpers/records.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const key = { ak: 'ak-verify', sk: 'sk-verify-secret' };
@@ -82,3 +88,36 @@ it('calllogs export --proof refuses what would make a proof of less than the win
     expect(result.stderr).toMatch(message);
   }
 });
+
+it('calllogs verify reads a large export on several threads: file order, right line numbers, a change found in any part', async () => {
+  const dir = tempDir();
+  const db = join(dir, 'big.db');
+  const key = generateSigningKey('calllogs-test');
+  const store = await openStore(db);
+  try {
+    // ~600 bytes a line: 16,000 records make a file of several threads' share (4 MiB each).
+    const start = Date.UTC(2022, 7, 20);
+    const records = Array.from({ length: 16_000 }, (_, i) => makeRecord({ vdnId: 2, operTime: start + i * 10, request: `{"page":${i},"pad":"${'x'.repeat(400)}"}` }));
+    for (let i = 0; i < records.length; i += 2000) await store.insertBatch(records.slice(i, i + 2000));
+    await store.integrity.registerKey(formatVerifierKey(key.note));
+    await new Sealer(store.integrity, { key, sealIntervalMs: 1000, checkpointIntervalMs: 10_000, log: pino({ level: 'silent' }) }).run(true);
+  } finally {
+    await store.close();
+  }
+  const out = join(dir, 'all.ndjson');
+  expect((await runCli(['export', '--db', db, '--vdn', '2', '--out', out, '--proof', `${out}.proof.json`])).code).toBe(0);
+  expect(statSync(out).size).toBeGreaterThan(8 * 2 ** 20);
+  const verify = () => runCli(['verify', out, '--public-key', formatVerifierKey(key.note)]);
+  expect(await verify()).toMatchObject({ code: 0, stdout: 'verified: 16000 records, leaves 0..15999 of VDN 2, checkpoint size 16000\n' });
+
+  const lines = readFileSync(out, 'utf8').split('\n');
+  const late = 15_000;
+  const changed = [...lines];
+  changed[late] = changed[late]!.replace('xxxx', 'xxxy');
+  writeFileSync(out, changed.join('\n'));
+  expect((await verify()).stderr).toMatch(new RegExp(`record ${JSON.parse(lines[late]!).id} \\(leaf ${late} of VDN 2\\) was changed`));
+  const broken = [...lines];
+  broken[late] = '{"id": ';
+  writeFileSync(out, broken.join('\n'));
+  expect((await verify()).stderr).toMatch(new RegExp(`^calllogs: error: ${out.replace(/[/.]/g, '\\$&')}: line ${late + 1}: .*JSON`));
+}, 60_000);

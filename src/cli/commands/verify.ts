@@ -1,7 +1,5 @@
 import { Command, Option } from 'commander';
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { parseRecordLine, type CallRecord } from '../../contract/record.js';
+import { existsSync, readFileSync } from 'node:fs';
 import { formatVerifierKey, parseVerifierKey, verifyCheckpoint, type Checkpoint, type NoteKey } from '../../integrity/checkpoint.js';
 import { logKeyPathFor, readLogKeyIfAny } from '../../integrity/key-file.js';
 import { nodeHashing, verifyEd25519 } from '../../integrity/node-crypto.js';
@@ -9,7 +7,8 @@ import { verifyStoreLogs } from '../../integrity/verify-logs.js';
 import { IntegrityError } from '../../integrity/integrity-error.js';
 import { isProofFile } from '../../integrity/proof-file.js';
 import { logName, logOrigin } from '../../integrity/seal.js';
-import { verifyLogProof, type ProvableRecord } from '../../integrity/verify-proof.js';
+import { verifyLogProof, type HeldRecord } from '../../integrity/verify-proof.js';
+import { readExportDigested } from '../export-digests.js';
 import { readCheckpointNotes } from '../saved-checkpoints.js';
 import { dataDirFor } from '../../server/bootstrap-key.js';
 import { warnOnStderr } from '../../store/private-files.js';
@@ -57,29 +56,12 @@ async function savedCheckpoints(file: string, key: NoteKey): Promise<Checkpoint[
   return saved;
 }
 
-/** Records as `calllogs export` wrote them (NDJSON); fields an export from a server leaves out stay absent. */
-async function readExportedRecords(file: string): Promise<ProvableRecord[]> {
-  const records: ProvableRecord[] = [];
-  let lineNumber = 0;
-  try {
-    for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
-      lineNumber += 1;
-      if (line.trim() === '') continue;
-      const raw = JSON.parse(line) as Record<string, unknown>;
-      const record: ProvableRecord = parseRecordLine(raw) as CallRecord;
-      for (const field of ['ak', 'clientIp', 'durationMs'] as const) if (!(field in raw)) delete record[field];
-      records.push(record);
-    }
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError(code ? `${file}: cannot be read (${code})` : `${file}: line ${lineNumber}: ${(error as Error).message}`);
-  }
-  return records;
-}
-
 /** Exported records against the proof file written beside them: each window's records with its proof. */
 async function verifyExport(file: string, options: VerifyOptions, key: NoteKey, since: Checkpoint[]): Promise<void> {
   const proofPath = options.proof ?? `${file}.proof.json`;
+  // The records are read and hashed on other threads while this one parses the proof.
+  const reading = readExportDigested(file);
+  reading.catch(() => undefined); // reported below, after any fault of the proof file
   let proofFile: unknown;
   try {
     proofFile = JSON.parse(readFileSync(proofPath, 'utf8'));
@@ -87,14 +69,24 @@ async function verifyExport(file: string, options: VerifyOptions, key: NoteKey, 
     throw new CliError(`proof file ${proofPath}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'not JSON'})`);
   }
   if (!isProofFile(proofFile)) throw new CliError(`proof file ${proofPath}: not a proof file written by calllogs export --proof`);
-  const records = await readExportedRecords(file);
+  const records = await reading;
   const saved = since.find((c) => c.origin === logOrigin(key.name, proofFile.vdnId ?? 0));
   if (options.since && !saved) throw new CliError(`--since ${options.since}: holds no checkpoint of this log`);
-  const inWindow = (w: { fromMs: number; toMs: number }) => (r: ProvableRecord) => r.operTime >= w.fromMs && r.operTime < w.toMs;
-  const outside = records.find((r) => !proofFile.windows.some((w) => inWindow(w)(r)));
-  if (outside) throw new IntegrityError(`record ${outside.id} is outside every window the proof covers`);
-  for (const window of proofFile.windows) {
-    const result = await verifyLogProof(records.filter(inWindow(window)), window.proof, {
+  // Each record goes with every window it was received in (one pass: exports hold millions).
+  const { windows } = proofFile;
+  const held = windows.map((): HeldRecord[] => []);
+  for (const record of records) {
+    let placed = false;
+    for (let i = 0; i < windows.length; i++) {
+      if (record.operTime >= windows[i]!.fromMs && record.operTime < windows[i]!.toMs) {
+        held[i]!.push(record);
+        placed = true;
+      }
+    }
+    if (!placed) throw new IntegrityError(`record ${record.id} is outside every window the proof covers`);
+  }
+  for (const [i, window] of windows.entries()) {
+    const result = await verifyLogProof(held[i]!, window.proof, {
       hashing: nodeHashing, verifySignature: verifyEd25519, key, window, since: saved && { size: saved.size, root: saved.root },
     });
     const leaves = result.firstLeaf === null ? 'no leaves' : `leaves ${result.firstLeaf}..${result.lastLeaf}`;
