@@ -1,0 +1,70 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { defaultConfig } from '../../src/server/config.js';
+import { startServer } from '../../src/server/serve.js';
+import { SealerThread } from '../../src/server/sealer-thread.js';
+import { openStore } from '../../src/store/open.js';
+import { createTestDatabase, postgresAvailable } from '../helpers/pg.js';
+import { makeRecord } from '../helpers/records.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const withPostgres = await postgresAvailable();
+const stores: [string, () => Promise<string>][] = [
+  ['SQLite', async () => join(tempDir(), 'thread.db')],
+  ...(withPostgres ? [['PostgreSQL', createTestDatabase] as [string, () => Promise<string>]] : []),
+];
+
+/** A logger that keeps what the sealer thread relays to it. */
+function keepingLog() {
+  const lines: { level: string; fields: object; message: string }[] = [];
+  return {
+    lines,
+    info: (fields: object, message: string) => void lines.push({ level: 'info', fields, message }),
+    warn: (fields: object, message: string) => void lines.push({ level: 'warn', fields, message }),
+  };
+}
+
+describe.each(stores)('the sealer thread on %s', (_name, newDb) => {
+  it('seals and signs at a graceful stop what the last run left', async () => {
+    const db = await newDb();
+    const dir = tempDir();
+    // An hour between runs: only the stop can seal these records.
+    const integrity = { keyFile: join(dir, 'log-key.json'), sealIntervalMs: 3_600_000, checkpointIntervalMs: 3_600_000 };
+    const server = await startServer({ ...defaultConfig(), db, port: 0, logLevel: 'silent', spillDir: join(dir, 'spill'), integrity });
+    const records = Array.from({ length: 120 }, (_, i) => makeRecord({ vdnId: 2, operTime: Date.now() + i }));
+    await server.store.insertBatch(records);
+    expect(await server.store.integrity.unsealedCount()).toBe(120);
+    await server.close();
+
+    const store = await openStore(db);
+    try {
+      expect(await store.integrity.unsealedCount()).toBe(0);
+      expect(await store.integrity.head(2)).toMatchObject({ size: 120, checkpointSize: 120 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('relays each checkpoint as one log line, and refuses to start with the reason when the key cannot be read', async () => {
+    const db = await newDb();
+    const dir = tempDir();
+    const settings = { db, masterKey: undefined, keyFile: join(dir, 'log-key.json'), sealIntervalMs: 3_600_000, checkpointIntervalMs: 0 };
+    const store = await openStore(db);
+    try {
+      await store.insertBatch([makeRecord({ vdnId: 4, operTime: Date.now() })]);
+      const log = keepingLog();
+      const thread = await SealerThread.start(settings, log);
+      await thread.run(true);
+      await thread.stop();
+      const checkpoint = log.lines.find((line) => line.message === 'checkpoint');
+      expect((checkpoint?.fields as { checkpoint?: string } | undefined)?.checkpoint).toMatch(/^calllogs-[0-9a-f]{6}\/vdn\/4\n1\n/);
+      expect((await store.integrity.head(4))?.checkpointSize).toBe(1);
+      const damaged = join(dir, 'damaged-key.json');
+      writeFileSync(damaged, 'not a key', { mode: 0o600 });
+      await expect(SealerThread.start({ ...settings, keyFile: damaged }, keepingLog())).rejects.toThrow(/damaged-key\.json: cannot be read \(not JSON\)/);
+    } finally {
+      await store.close();
+    }
+  });
+});
