@@ -117,6 +117,23 @@ for (const { name, skip, setup } of STORES) describe.skipIf(skip)(`${name} store
     expect(windowed.map((r) => r.id)).toEqual(naive(all, { vdnId: 3, fromMs: T0 + 10_000, toMs: T0 + 20_000 }).reverse().map((r) => r.id));
   });
 
+  it('scans page after page (1,000 a page) where a page ends inside a millisecond: every record once, in (time, id) order', async () => {
+    // 700 records share each millisecond: the page boundaries fall inside those ties.
+    const many = Array.from({ length: 2500 }, (_, i) => makeRecord({ vdnId: 7, operTime: T0 + 50_000 + Math.floor(i / 700) }));
+    const own = await (await setup())();
+    try {
+      await own.insertBatch(many);
+      const byKey = (a: CallRecord, b: CallRecord) => a.operTime - b.operTime || (a.id < b.id ? -1 : 1);
+      for (const fromMs of [undefined, T0 + 50_001]) {
+        const out: string[] = [];
+        for await (const r of own.scan({ vdnId: 7, fromMs })) out.push(r.id);
+        expect(out).toEqual(many.filter((r) => r.operTime >= (fromMs ?? 0)).sort(byKey).map((r) => r.id));
+      }
+    } finally {
+      await own.close();
+    }
+  });
+
   it('imports all or nothing', async () => {
     const before = await store.countRecords();
     const session = await store.beginImport();
