@@ -11,6 +11,16 @@ export const SEALER_LOCK = 0x63616c6c;
 /** Rows fetched at a time while a log is read whole (verify). */
 const PAGE = 5000;
 
+/**
+ * The last sealed record's (transaction, id), as values: compared with constants, the row comparison
+ * is an index condition on `records_by_seal`; joined to `log_state` it was a filter, and every seal
+ * read all the records sealed before it again.
+ */
+async function sealedPosition(db: pg.Pool | pg.PoolClient): Promise<[string, string]> {
+  const { rows } = await db.query<{ txid: string; id: string }>('SELECT sealed_txid::text AS txid, sealed_id AS id FROM log_state');
+  return [rows[0]!.txid, rows[0]!.id];
+}
+
 export type Transaction = <T>(work: (client: pg.PoolClient) => Promise<T>) => Promise<T>;
 
 /**
@@ -30,10 +40,10 @@ export class PostgresIntegrity implements IntegrityRepository {
       const locked = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [SEALER_LOCK]);
       if (!locked.rows[0]!.locked) return 0;
       const rows = (await client.query<RecordRow & { seal_txid: string }>(
-        `SELECT r.seal_txid, ${R_RECORD_COLUMNS} FROM records r, log_state s
-         WHERE (r.seal_txid, r.id) > (s.sealed_txid, s.sealed_id) AND r.seal_txid < pg_snapshot_xmin(pg_current_snapshot())
-         ORDER BY r.seal_txid, r.id LIMIT $1`,
-        [max],
+        `SELECT r.seal_txid, ${R_RECORD_COLUMNS} FROM records r
+         WHERE (r.seal_txid, r.id) > ($1::xid8, $2::text) AND r.seal_txid < pg_snapshot_xmin(pg_current_snapshot())
+         ORDER BY r.seal_txid, r.id LIMIT $3`,
+        [...(await sealedPosition(client)), max],
       )).rows;
       if (rows.length === 0) return 0;
       const stored = (await client.query<LogHeadRow>('SELECT * FROM log_heads WHERE vdn = ANY($1::int[])', [[...new Set(rows.map((r) => r.vdn))]])).rows;
@@ -69,7 +79,8 @@ export class PostgresIntegrity implements IntegrityRepository {
 
   async unsealedCount(): Promise<number> {
     const { rows } = await this.pool.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM records r, log_state s WHERE (r.seal_txid, r.id) > (s.sealed_txid, s.sealed_id)',
+      'SELECT count(*)::int AS n FROM records r WHERE (r.seal_txid, r.id) > ($1::xid8, $2::text)',
+      await sealedPosition(this.pool),
     );
     return rows[0]!.n;
   }
