@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openStore } from '../store/open.js';
+import type { LogStore } from '../store/types.js';
 import { logSigningKey } from './log-signing.js';
 import { Sealer, type SealerLog } from './sealer.js';
 
@@ -31,19 +32,21 @@ const log: SealerLog = {
   warn: (fields, message) => reply({ kind: 'log', level: 'warn', fields, message }),
 };
 
-// The server opened the store first: it created the files and reported their modes.
-const store = await openStore(settings.db, { poolSize: 2, warn: () => undefined });
+let store: LogStore | undefined;
 try {
+  // The server opened the store first: it created the files and reported their modes.
+  store = await openStore(settings.db, { poolSize: 2, warn: () => undefined });
   const key = await logSigningKey(store.integrity, settings.keyFile, settings.masterKey, (message) => log.warn({}, message));
   const sealer = new Sealer(store.integrity, { ...settings, key, log });
+  const opened = store;
   sealer.start();
   port.on('message', (request: SealerRequest) => {
     if (request.kind === 'run') void sealer.run(request.sign).then(() => reply({ kind: 'ran', id: request.id }));
-    else void sealer.stop().finally(() => store.close()).finally(() => port.close());
+    else void sealer.stop().finally(() => opened.close()).finally(() => port.close());
   });
   reply({ kind: 'ready' });
 } catch (error) {
   reply({ kind: 'failed', message: (error as Error).message });
-  await store.close();
+  await store?.close();
   port.close();
 }
