@@ -20,6 +20,9 @@ import { Sealer, type SealerControl } from './sealer.js';
 import { SealerThread } from './sealer-thread.js';
 import { Upkeep } from './upkeep.js';
 
+/** How often a stopping server closes the connections that finished their last answer. */
+const IDLE_SWEEP_MS = 50;
+
 export interface RunningServer {
   app: FastifyInstance;
   store: LogStore;
@@ -113,7 +116,15 @@ export async function startServer(config: ServerConfig, role?: WorkerRole): Prom
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
-      await app.close();
+      // Node closes the keep-alive connections idle when the server stops listening; one busy then
+      // would stay open after its answer until the keep-alive timeout (72 s), holding up the stop
+      // and every queued record behind it. Close each as soon as it is idle.
+      const sweep = setInterval(() => app.server.closeIdleConnections(), IDLE_SWEEP_MS);
+      try {
+        await app.close();
+      } finally {
+        clearInterval(sweep);
+      }
       await upstream?.close();
       await upkeep.stop();
       try {
