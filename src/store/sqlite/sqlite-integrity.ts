@@ -41,11 +41,13 @@ export class SqliteIntegrity implements IntegrityRepository {
         const row = head.get(vdn);
         heads.set(vdn, row ? { size: row.size, frontier: unpackFrontier(row.frontier) } : emptyHead());
       }
-      return { from, last: rows.at(-1)?.seq, records, heads };
+      return { from, last: rows.at(-1)?.seq, records, heads, sizes: new Map([...heads].map(([vdn, state]) => [vdn, state.size])) };
     });
-    const store = db.transaction((from: number, last: number, sealed: ReturnType<typeof sealRecords>, heads: Map<number, LogHeadState>): boolean => {
-      // The sealed position only grows: unchanged means nothing was sealed since the snapshot.
-      if (sealedRowid.get() !== from) return false;
+    // Still as the snapshot saw it: the position (retention may lower it, so not it alone) and the logs' sizes.
+    const unchanged = (from: number, sizes: Map<number, number>): boolean =>
+      sealedRowid.get() === from && [...sizes].every(([vdn, size]) => (head.get(vdn)?.size ?? 0) === size);
+    const store = db.transaction((from: number, sizes: Map<number, number>, last: number, sealed: ReturnType<typeof sealRecords>, heads: Map<number, LogHeadState>): boolean => {
+      if (!unchanged(from, sizes)) return false;
       for (const l of sealed.leaves) addLeaf.run(l.vdn, l.index, l.recordId, l.operTime, l.digest);
       for (const n of sealed.nodes) addNode.run(n.vdn, n.level, n.index, n.hash);
       for (const [vdn, state] of heads) saveHead.run(vdn, state.size, packFrontier(state.frontier));
@@ -53,11 +55,11 @@ export class SqliteIntegrity implements IntegrityRepository {
       return true;
     }).immediate;
     this.sealBatch = (max) => {
-      const { from, last, records, heads } = readWaiting(max);
+      const { from, last, records, heads, sizes } = readWaiting(max);
       if (last === undefined) return 0;
       const sealed = sealRecords(nodeHashing, (vdn) => heads.get(vdn)!, records);
       // Another process sealed these first: nothing done here, the caller's next seal goes on.
-      return store(from, last, sealed, heads) ? records.length : 0;
+      return store(from, sizes, last, sealed, heads) ? records.length : 0;
     };
   }
 
