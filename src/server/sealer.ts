@@ -23,6 +23,7 @@ export interface SealerLog {
 
 /** What the server holds of its sealer, in its event loop or on a thread of its own. */
 export interface SealerControl {
+  /** One run now (after the one under way): seal everything waiting, then sign if due or `sign`. */
   run(sign: boolean): Promise<void>;
   /** Seals and signs what is left, then stops. */
   stop(): Promise<void>;
