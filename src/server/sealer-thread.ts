@@ -11,8 +11,9 @@ const WORKER_URL = import.meta.url.endsWith('.ts')
 
 /**
  * The sealer on a thread of its own: hashing every record and signing checkpoints costs the event
- * loop that answers calls nothing. A thread that dies is replaced after one seal interval (what
- * it had not sealed is sealed by the next one: the store keeps the sealed position).
+ * loop that answers calls nothing. A thread that dies is replaced after one seal interval, and
+ * again until one starts (what it had not sealed is sealed by the next one: the store keeps the
+ * sealed position).
  */
 export class SealerThread implements SealerControl {
   private worker!: Worker;
@@ -20,6 +21,8 @@ export class SealerThread implements SealerControl {
   private nextRun = 0;
   private stopping = false;
   private running = false;
+  /** Once a thread has started, every one that stops is replaced (until the stop), however often. */
+  private started = false;
 
   private constructor(
     private readonly settings: SealerSettings,
@@ -56,11 +59,10 @@ export class SealerThread implements SealerControl {
     const worker = new Worker(WORKER_URL, { workerData: this.settings });
     this.worker = worker;
     this.running = true;
-    let ready = false;
     return new Promise((resolve, reject) => {
       worker.on('message', (reply: SealerReply) => {
         if (reply.kind === 'ready') {
-          ready = true;
+          this.started = true;
           resolve();
         } else if (reply.kind === 'failed') reject(new Error(reply.message));
         else if (reply.kind === 'log') this.log[reply.level](reply.fields, reply.message);
@@ -76,10 +78,11 @@ export class SealerThread implements SealerControl {
         // A run cut short is over: its records are sealed by the next thread's first run.
         for (const done of this.runs.values()) done();
         this.runs.clear();
-        if (this.stopping || !ready) return;
+        if (this.stopping || !this.started) return;
         this.log.warn({}, 'the sealer thread stopped; another starts in one seal interval');
+        // One that cannot start (the store unreachable, say) stops too, and is replaced in turn.
         setTimeout(() => {
-          if (!this.stopping) this.spawn().catch((error: Error) => this.log.warn({ errMessage: error.message }, 'the sealer thread could not restart'));
+          if (!this.stopping) this.spawn().catch((error: Error) => this.log.warn({ errMessage: error.message }, 'the sealer thread could not start'));
         }, this.settings.sealIntervalMs).unref();
       });
     });
