@@ -8,7 +8,7 @@ export type { RetryOptions } from './retry.js';
 export type { QueryResponseBody, ErrorBody } from '../contract/response.js';
 export type { OpenapiLog, RecordLine } from '../contract/record.js';
 export type { StatsResult, StatsBucket, InterfaceCounts, AccessKeyCounts, ResultCodeCounts, CallCounts, Percentiles } from '../contract/stats.js';
-export type { LogProof, ProofLeaf } from '../contract/proof.js';
+export type { LogProof, ProofExtraFields, ProofLeaves } from '../contract/proof.js';
 // Offline verification of records against a proof (pure: the hashing and the signature check come in;
 // Node's are below, a browser passes WebCrypto's).
 export { verifyLogProof, type ProofCheck, type ProofVerification, type ProvableRecord } from '../integrity/verify-proof.js';

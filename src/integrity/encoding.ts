@@ -10,13 +10,20 @@ export function toBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
-// The last character before padding may only use the bits that carry data: zero low bits.
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?$/;
-
-/** Strict: only canonical standard base64 is accepted (one spelling per value). */
+/**
+ * Strict: only canonical standard base64 is accepted (one spelling per value). atob forgives
+ * whitespace, missing padding and stray low bits; what it decoded must encode back to the very
+ * text. (A regular expression for the same backtracks once per quartet and overflows the stack
+ * on a proof's megabytes of digests.)
+ */
 export function fromBase64(text: string): Uint8Array | undefined {
-  if (!BASE64.test(text)) return undefined;
-  const binary = atob(text);
+  let binary: string;
+  try {
+    binary = atob(text);
+  } catch {
+    return undefined;
+  }
+  if (btoa(binary) !== text) return undefined;
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes;

@@ -1,7 +1,9 @@
 import type { LogProof } from '../contract/proof.js';
 
 /** What `calllogs export --proof` writes beside the records and `calllogs verify FILE` reads. */
-export const PROOF_FILE_FORMAT = 'calllogs-proof-v1';
+export const PROOF_FILE_FORMAT = 'calllogs-proof-v2';
+/** v1 listed each leaf as an object; v2's proofs list them column by column (contract/proof.ts). */
+export const OLDER_PROOF_FILE_FORMATS = ['calllogs-proof-v1'];
 
 export interface ProofWindow {
   /** The receive-time window the records were exported for: [fromMs, toMs). */

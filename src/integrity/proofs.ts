@@ -1,6 +1,6 @@
 import { fieldError } from '../contract/codes.js';
-import { MAX_PROOF_LEAVES, type LogProof, type ProofLeaf } from '../contract/proof.js';
-import type { IntegrityRepository } from '../store/types.js';
+import { MAX_PROOF_LEAVES, type LogProof, type ProofExtraFields } from '../contract/proof.js';
+import type { IntegrityRepository, LeafColumns } from '../store/types.js';
 import { toBase64 } from './encoding.js';
 import { STORED_FROM_LEVEL } from './log-append.js';
 import { consistencyProofSpans, levelIndexOf, rangeProofSpans, spanHashFromLeaves, type Hash, type Span } from './merkle.js';
@@ -17,29 +17,44 @@ async function spanHashes(logs: IntegrityRepository, vdn: number, spans: Span[])
   return Promise.all(spans.map(async (span) => {
     const known = storedAt.get(span);
     if (known) return known;
-    const leaves = (await logs.leafEntries(vdn, span.start, span.end)).map((leaf) => leafHashOf(nodeHashing, leaf));
-    return spanHashFromLeaves(nodeHashing, span, leaves, span.start);
+    const leaves = await logs.leafColumns(vdn, span.start, span.end);
+    const hashes = leaves.operTimes.map((operTime, i) => leafHashOf(nodeHashing, { operTime, digest: leaves.digests.subarray(32 * i, 32 * i + 32) }));
+    return spanHashFromLeaves(nodeHashing, span, hashes, span.start);
   }));
+}
+
+const NO_LEAVES: LeafColumns = { ids: [], operTimes: [], digests: new Uint8Array() };
+const NO_EXTRA_FIELDS: ProofExtraFields = { ids: [], ak: [], clientIp: [], durationMs: [] };
+
+/** The earliest and latest of some times (a loop: a spread of 100,000 arguments would overflow the stack). */
+function timeSpan(times: number[]): [number, number] {
+  let [earliest, latest] = [Infinity, -Infinity];
+  for (const time of times) [earliest, latest] = [Math.min(earliest, time), Math.max(latest, time)];
+  return [earliest, latest];
 }
 
 /**
  * The proof of a VDN's log for a time window or a leaf range, against its latest signed checkpoint:
- * every leaf from the first to the last the selection holds, the range proof of those leaves, and
- * with `fromTreeSize` the consistency proof from that size. A log without a checkpoint yet has
- * nothing to prove (`checkpoint: null`).
+ * every leaf from the first to the last the selection holds, the range proof of those leaves, the
+ * extra fields of the records a verifier holds (the window's, or those received between the range's
+ * first and last leaf; left out with `extraFields: false`) and with `fromTreeSize` the consistency
+ * proof from that size. A log without a checkpoint yet has nothing to prove (`checkpoint: null`).
  */
 export async function buildProof(
   logs: IntegrityRepository,
   vdn: number,
   selection: LeafSelection,
-  options: { fromTreeSize?: number; maxLeaves?: number } = {},
+  options: { fromTreeSize?: number; maxLeaves?: number; extraFields?: boolean } = {},
 ): Promise<LogProof> {
-  const { fromTreeSize, maxLeaves = MAX_PROOF_LEAVES } = options;
+  const { fromTreeSize, maxLeaves = MAX_PROOF_LEAVES, extraFields = true } = options;
   const head = await logs.head(vdn);
   const vdnId = vdn === 0 ? null : vdn;
   const size = head?.checkpointSize ?? 0;
   if (!head?.checkpoint || size === 0) {
-    return { vdnId, checkpoint: null, treeSize: 0, firstLeaf: null, leaves: [], rangeProof: [], fromTreeSize: null, consistencyProof: [] };
+    return {
+      vdnId, checkpoint: null, treeSize: 0, firstLeaf: null, leaves: { ids: [], operTimes: [], digests: '' },
+      extraFields: extraFields ? NO_EXTRA_FIELDS : null, rangeProof: [], fromTreeSize: null, consistencyProof: [],
+    };
   }
   if (fromTreeSize !== undefined && fromTreeSize > size) {
     throw fieldError('WRONG_VALUE', 'fromTreeSize', `must be at most the latest checkpoint's tree size, ${size}`);
@@ -54,21 +69,23 @@ export async function buildProof(
     if (selection.last >= size) throw fieldError('WRONG_VALUE', 'toLeaf', `must be below the latest checkpoint's tree size, ${size}`);
     range = selection;
   }
-  const entries = range ? await logs.leafEntries(vdn, range.first, range.last + 1) : [];
-  // The extra fields from the records' time index (no lookup per leaf); a record gone has none.
-  let [earliest, latest] = [Infinity, -Infinity];
-  for (const leaf of entries) [earliest, latest] = [Math.min(earliest, leaf.operTime), Math.max(latest, leaf.operTime)];
-  const extras = entries.length > 0 ? await logs.recordExtras(vdn, earliest, latest) : new Map();
-  const leaves: ProofLeaf[] = entries.map((leaf) => ({ id: leaf.recordId, operTime: leaf.operTime, digest: toBase64(leaf.digest), ...extras.get(leaf.recordId) }));
+  const leavesRead = range ? logs.leafColumns(vdn, range.first, range.last + 1) : Promise.resolve(NO_LEAVES);
+  const extrasRead = !extraFields ? Promise.resolve(null)
+    : !range ? Promise.resolve(NO_EXTRA_FIELDS)
+    : 'window' in selection ? logs.recordExtras(vdn, selection.window.fromMs, selection.window.toMs - 1)
+    : leavesRead.then((leaves) => logs.recordExtras(vdn, ...timeSpan(leaves.operTimes)));
   const rangeSpans = range ? rangeProofSpans(size, { start: range.first, end: range.last + 1 }) : [];
   const consistencySpans = fromTreeSize !== undefined ? consistencyProofSpans(fromTreeSize, size) : [];
-  const [rangeProof, consistencyProof] = await Promise.all([spanHashes(logs, vdn, rangeSpans), spanHashes(logs, vdn, consistencySpans)]);
+  const [leaves, extras, rangeProof, consistencyProof] = await Promise.all([
+    leavesRead, extrasRead, spanHashes(logs, vdn, rangeSpans), spanHashes(logs, vdn, consistencySpans),
+  ]);
   return {
     vdnId,
     checkpoint: head.checkpoint,
     treeSize: size,
     firstLeaf: range?.first ?? null,
-    leaves,
+    leaves: { ids: leaves.ids, operTimes: leaves.operTimes, digests: toBase64(leaves.digests) },
+    extraFields: extras,
     rangeProof: rangeProof.map(toBase64),
     fromTreeSize: fromTreeSize ?? null,
     consistencyProof: consistencyProof.map(toBase64),

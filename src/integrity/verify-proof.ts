@@ -1,4 +1,4 @@
-import type { LogProof, ProofLeaf } from '../contract/proof.js';
+import type { LogProof, ProofExtraFields } from '../contract/proof.js';
 import type { CallRecord } from '../contract/record.js';
 import { verifyCheckpoint, type NoteKey, type VerifySignature } from './checkpoint.js';
 import { fromBase64 } from './encoding.js';
@@ -28,17 +28,46 @@ const isDigested = (record: HeldRecord): record is DigestedRecord => 'leafHash' 
 
 const EXTRA_FIELDS = ['ak', 'clientIp', 'durationMs'] as const;
 
-/** The whole record its digest covers: its own extra fields where it has them, else the leaf's. */
-function completed(record: ProvableRecord, leaf: ProofLeaf, where: string): CallRecord {
+type ExtraFieldsOf = (id: string) => Pick<CallRecord, typeof EXTRA_FIELDS[number]> | undefined;
+
+/** The proof's extra fields of a record by its id, once their columns are checked. */
+function extraFieldsOf(fields: ProofExtraFields | null): ExtraFieldsOf {
+  if (fields === null) return () => undefined;
+  const { ids, ak, clientIp, durationMs } = fields;
+  const columns = [ids, ak, clientIp, durationMs];
+  const nullable = (type: string) => (value: unknown) => value === null || typeof value === type;
+  const wellFormed = columns.every((column) => Array.isArray(column) && column.length === ids.length)
+    && ids.every((id) => typeof id === 'string') && ak.every(nullable('string')) && clientIp.every(nullable('string')) && durationMs.every(nullable('number'));
+  if (!wellFormed) throw new IntegrityError('proof: its extra fields are not four columns of one length (ids, ak, clientIp, durationMs)');
+  const at = new Map(ids.map((id, i) => [id, i]));
+  return (id) => {
+    const i = at.get(id);
+    return i === undefined ? undefined : { ak: ak[i]!, clientIp: clientIp[i]!, durationMs: durationMs[i]! };
+  };
+}
+
+/** The whole record its digest covers: its own extra fields where it has them, else the proof's. */
+function completed(record: ProvableRecord, extra: ReturnType<ExtraFieldsOf>, where: string): CallRecord {
   const whole = { ...record } as Record<string, unknown>;
   for (const field of EXTRA_FIELDS) {
     if (whole[field] !== undefined) continue;
-    if (leaf[field] === undefined) {
+    if (extra === undefined) {
       throw new IntegrityError(`${where}: neither the records nor the proof carry its access key, address and duration, which its digest covers`);
     }
-    whole[field] = leaf[field];
+    whole[field] = extra[field];
   }
   return whole as unknown as CallRecord;
+}
+
+/** The proof's leaves, their columns checked: ids, receive times and the digests (32 bytes each). */
+function leavesOf(proof: LogProof): { ids: string[]; operTimes: number[]; digests: Uint8Array } {
+  const { ids, operTimes, digests } = proof.leaves ?? {};
+  const wellFormed = Array.isArray(ids) && Array.isArray(operTimes) && ids.length === operTimes.length
+    && ids.every((id) => typeof id === 'string') && operTimes.every((time) => Number.isSafeInteger(time) && time >= 0);
+  if (!wellFormed) throw new IntegrityError('proof: its leaves are not columns of one length (ids, and receive times in epoch milliseconds)');
+  const bytes = typeof digests === 'string' ? fromBase64(digests) : undefined;
+  if (!bytes || bytes.length !== 32 * ids.length) throw new IntegrityError(`proof: its leaves' digests are not ${ids.length} SHA-256 hashes in base64`);
+  return { ids, operTimes, digests: bytes };
 }
 
 export interface ProofVerification {
@@ -93,33 +122,37 @@ export async function verifyLogProof(records: readonly HeldRecord[], proof: LogP
   if (checkpoint.origin !== logOrigin(key.name, proof.vdnId ?? 0)) throw new IntegrityError(`${name}: the checkpoint is for another log (${checkpoint.origin})`);
   if (checkpoint.size !== proof.treeSize) throw new IntegrityError(`${name}: the proof's tree size is not its checkpoint's`);
 
+  const leaves = leavesOf(proof);
+  const extraFields = extraFieldsOf(proof.extraFields ?? null);
   const held = new Map(records.map((record) => [record.id, record]));
   const first = proof.firstLeaf ?? 0;
-  const leafHashes = proof.leaves.map((leaf, i) => {
+  const count = leaves.ids.length;
+  const leafHashes = leaves.ids.map((id, i) => {
     const index = first + i;
-    const digest = hash(leaf.digest, `the digest of leaf ${index}`);
-    const record = held.get(leaf.id);
-    const where = `record ${leaf.id} (leaf ${index} of ${name})`;
+    const operTime = leaves.operTimes[i]!;
+    const digest = leaves.digests.subarray(32 * i, 32 * i + 32);
+    const record = held.get(id);
+    const where = `record ${id} (leaf ${index} of ${name})`;
     if (record) {
-      held.delete(leaf.id);
-      const recordsDigest = isDigested(record) ? record.digest : recordDigest(hashing, completed(record, leaf, where));
-      if (record.operTime !== leaf.operTime || !equalHashes(recordsDigest, digest)) {
+      held.delete(id);
+      const recordsDigest = isDigested(record) ? record.digest : recordDigest(hashing, completed(record, extraFields(id), where));
+      if (record.operTime !== operTime || !equalHashes(recordsDigest, digest)) {
         throw new IntegrityError(`${where} was changed: it does not match its leaf`);
       }
       // The same time and digest: the leaf hash the holder computed is this leaf's.
       if (isDigested(record)) return record.leafHash;
-    } else if (check.window && leaf.operTime >= check.window.fromMs && leaf.operTime < check.window.toMs) {
-      throw new IntegrityError(`${where}, received ${new Date(leaf.operTime).toISOString()}, is missing from the records`);
+    } else if (check.window && operTime >= check.window.fromMs && operTime < check.window.toMs) {
+      throw new IntegrityError(`${where}, received ${new Date(operTime).toISOString()}, is missing from the records`);
     }
-    return leafHashOf(hashing, { operTime: leaf.operTime, digest });
+    return leafHashOf(hashing, { operTime, digest });
   });
   const stray = held.values().next();
   if (!stray.done) {
-    const range = proof.leaves.length > 0 ? `leaves ${first}..${first + proof.leaves.length - 1}` : 'any leaf';
+    const range = count > 0 ? `leaves ${first}..${first + count - 1}` : 'any leaf';
     throw new IntegrityError(`record ${stray.value.id} is not among ${range} of ${name}'s log: it was never sealed there (invented or moved from another VDN; or written after the checkpoint: export again later)`);
   }
-  if (proof.leaves.length > 0) {
-    const range = { start: first, end: first + proof.leaves.length };
+  if (count > 0) {
+    const range = { start: first, end: first + count };
     let root: Hash;
     try {
       root = rootFromRangeProof(hashing, proof.treeSize, range, (span) => spanHashFromLeaves(hashing, span, leafHashes, first),
@@ -139,8 +172,8 @@ export async function verifyLogProof(records: readonly HeldRecord[], proof: LogP
   }
   return {
     records: records.length,
-    firstLeaf: proof.leaves.length > 0 ? first : null,
-    lastLeaf: proof.leaves.length > 0 ? first + proof.leaves.length - 1 : null,
+    firstLeaf: count > 0 ? first : null,
+    lastLeaf: count > 0 ? first + count - 1 : null,
     treeSize: proof.treeSize,
   };
 }

@@ -96,11 +96,8 @@ export function toLogHead(row: LogHeadRow): StoredLogHead {
 
 export const toLeafEntry = (row: LeafRow): LeafEntry => ({ index: row.idx, recordId: row.record_id, operTime: row.oper_time, digest: row.digest });
 
-/** The fields a proof adds to what the calllogs answer gives, read from the time index alone (both stores). */
-export const RECORD_EXTRAS = 'SELECT id, ak, client_ip, duration_ms FROM records WHERE vdn = $1 AND oper_time >= $2 AND oper_time <= $3';
-
-export type ExtrasRow = Pick<RecordRow, 'id' | 'ak' | 'client_ip' | 'duration_ms'>;
-
-export function extrasById(rows: ExtrasRow[]): Map<string, Pick<CallRecord, 'ak' | 'clientIp' | 'durationMs'>> {
-  return new Map(rows.map((row) => [row.id, { ak: row.ak, clientIp: row.client_ip, durationMs: row.duration_ms }]));
-}
+/** The fields a proof adds to what the calllogs answer gives, column by column, read from the time index alone. */
+const recordExtras = (jsonArray: string) => `SELECT ${jsonArray}(id) AS "ids", ${jsonArray}(ak) AS "ak", ${jsonArray}(client_ip) AS "clientIp", ${jsonArray}(duration_ms) AS "durationMs"
+  FROM records WHERE vdn = $1 AND oper_time >= $2 AND oper_time <= $3`;
+export const RECORD_EXTRAS_SQLITE = recordExtras('json_group_array').replace(/\$\d/g, '?');
+export const RECORD_EXTRAS_POSTGRES = recordExtras('json_agg');

@@ -72,6 +72,12 @@ it('calllogs export --proof from a server and calllogs verify FILE: offline, nam
   const whole = await runCli(['verify', all, '--log-key', join(dir, 'log-signing-key.json')]);
   expect(whole.stderr).toBe('');
   expect(whole.stdout).toMatch(/^verified: 4\d\d records, leaves 0\.\.4\d\d of VDN 2, checkpoint size 4\d\d\n$/);
+  // The records written from the store carry every field: the proof repeats none of them.
+  const proofFile = JSON.parse(readFileSync(`${all}.proof.json`, 'utf8'));
+  expect(proofFile.windows[0].proof.extraFields).toBeNull();
+  writeFileSync(`${all}.proof.json`, JSON.stringify({ ...proofFile, format: 'calllogs-proof-v1' }));
+  expect((await runCli(['verify', all, '--log-key', join(dir, 'log-signing-key.json')])).stderr)
+    .toMatch(/proof file .*all\.ndjson\.proof\.json: written by an older calllogs \(calllogs-proof-v1\): export it again/);
 }, 60_000);
 
 it('calllogs export --proof refuses what would make a proof of less than the window', async () => {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyStore } from '../../src/auth/key-store.js';
-import { CalllogsApiError, CalllogsClient, nodeHashing, parseVerifierKey, verifyEd25519, verifyLogProof, type ProvableRecord } from '../../src/client/index.js';
+import { CalllogsApiError, CalllogsClient, nodeHashing, parseVerifierKey, verifyEd25519, verifyLogProof, type LogProof, type ProvableRecord } from '../../src/client/index.js';
 import { parseInstant } from '../../src/contract/time.js';
 import { defaultConfig } from '../../src/server/config.js';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
@@ -73,7 +73,13 @@ describe.each(stores)('the proof interface on %s', (_name, newDb) => {
     // The log holds the 500 calls and, after them, the calls of this test file (each one recorded).
     expect(proof).toMatchObject({ vdnId: 2, firstLeaf: 0 });
     expect(proof.treeSize).toBeGreaterThanOrEqual(500);
-    expect(proof.leaves).toHaveLength(300);
+    expect(proof.leaves.ids).toHaveLength(300);
+    expect(proof.leaves.operTimes).toHaveLength(300);
+    // Every held record's fields that the calllogs answer leaves out, by id.
+    expect(proof.extraFields!.ids).toHaveLength(300);
+    const source = records.find((r) => r.id === held[4]!.id)!;
+    const i = proof.extraFields!.ids.indexOf(source.id);
+    expect([proof.extraFields!.ak[i], proof.extraFields!.clientIp[i], proof.extraFields!.durationMs[i]]).toEqual(['ak-2', '10.0.0.9', source.durationMs]);
     expect(proof.checkpoint).toMatch(new RegExp(`^calllogs-[0-9a-f]{6}/vdn/2\n${proof.treeSize}\n`));
     const result = await verifyLogProof(held, proof, await check({ fromMs: DAY1, toMs: DAY1 + DAY }));
     expect(result).toEqual({ records: 300, firstLeaf: 0, lastLeaf: 299, treeSize: proof.treeSize });
@@ -95,11 +101,36 @@ describe.each(stores)('the proof interface on %s', (_name, newDb) => {
   it('detects a leaf left out of the proof, and a checkpoint it was not built for', async () => {
     const held = await exported('2022-08-21T00:00:00', '2022-08-21T23:59:59');
     const proof = await client.proof({ vdnId: 2, beginTime: '2022-08-21 00:00:00', endTime: '2022-08-21 23:59:59' });
-    const dropped = held.filter((r) => r.id !== proof.leaves[10]!.id);
-    await expect(verifyLogProof(dropped, { ...proof, leaves: proof.leaves.filter((_, i) => i !== 10) }, await check()))
+    const dropped = held.filter((r) => r.id !== proof.leaves.ids[10]!);
+    const digests = Buffer.from(proof.leaves.digests, 'base64');
+    const leaves = {
+      ids: proof.leaves.ids.filter((_, i) => i !== 10),
+      operTimes: proof.leaves.operTimes.filter((_, i) => i !== 10),
+      digests: Buffer.concat([digests.subarray(0, 320), digests.subarray(352)]).toString('base64'),
+    };
+    await expect(verifyLogProof(dropped, { ...proof, leaves }, await check()))
       .rejects.toThrow(/VDN 2: leaves 300\.\.498 and the proof do not make a tree of \d+ leaves/);
     const other = await client.proof({ vdnId: 3, fromLeaf: 0, toLeaf: 0 });
     await expect(verifyLogProof(held, { ...proof, checkpoint: other.checkpoint }, await check())).rejects.toThrow(/the checkpoint is for another log/);
+  });
+
+  it('refuses a proof whose columns do not line up, naming what is wrong', async () => {
+    const held = await exported('2022-08-21T00:00:00', '2022-08-21T23:59:59');
+    const proof = await client.proof({ vdnId: 2, beginTime: '2022-08-21 00:00:00', endTime: '2022-08-21 23:59:59' });
+    const extras = proof.extraFields!;
+    const malformed: [Partial<LogProof>, RegExp][] = [
+      [{ leaves: { ...proof.leaves, operTimes: proof.leaves.operTimes.slice(1) } }, /proof: its leaves are not columns of one length/],
+      [{ leaves: { ...proof.leaves, operTimes: proof.leaves.operTimes.map(String) as never } }, /proof: its leaves are not columns of one length/],
+      [{ leaves: { ...proof.leaves, digests: proof.leaves.digests.slice(4) } }, /proof: its leaves' digests are not 200 SHA-256 hashes in base64/],
+      [{ leaves: { ...proof.leaves, digests: `${proof.leaves.digests}\n` } }, /proof: its leaves' digests are not 200 SHA-256 hashes in base64/],
+      [{ extraFields: { ...extras, ak: extras.ak.slice(1) } }, /proof: its extra fields are not four columns of one length/],
+      [{ extraFields: { ...extras, durationMs: extras.durationMs.map(String) as never } }, /proof: its extra fields are not four columns of one length/],
+      [{ extraFields: null }, /neither the records nor the proof carry its access key, address and duration/],
+    ];
+    for (const [change, message] of malformed) {
+      await expect(verifyLogProof(held, { ...proof, ...change }, await check()), JSON.stringify(Object.keys(change))).rejects.toThrow(message);
+    }
+    await expect(verifyLogProof(held, proof, await check())).resolves.toMatchObject({ records: 200 });
   });
 
   it('proves the log extends a checkpoint saved earlier, and not a forged one', async () => {
@@ -122,7 +153,7 @@ describe.each(stores)('the proof interface on %s', (_name, newDb) => {
     await expect(scoped.proof({ vdnId: 2, fromLeaf: 0, toLeaf: 0 })).rejects.toMatchObject({ status: 403 });
     const own = await scoped.proof({ vdnId: 3, fromLeaf: 0, toLeaf: 49 });
     expect(own).toMatchObject({ vdnId: 3, firstLeaf: 0 });
-    expect(Object.keys(own).sort()).toEqual(['checkpoint', 'consistencyProof', 'firstLeaf', 'fromTreeSize', 'leaves', 'rangeProof', 'treeSize', 'vdnId']);
+    expect(Object.keys(own).sort()).toEqual(['checkpoint', 'consistencyProof', 'extraFields', 'firstLeaf', 'fromTreeSize', 'leaves', 'rangeProof', 'treeSize', 'vdnId']);
     const beyond = await client.proof({ vdnId: 3, fromLeaf: 0, toLeaf: own.treeSize }).catch((e: CalllogsApiError) => e);
     expect(beyond).toMatchObject({ status: 400, resultCode: '02000007' });
     expect((beyond as Error).message).toContain(`toLeaf: must be below the latest checkpoint's tree size, ${own.treeSize}`);

@@ -55,8 +55,8 @@ export type PageVerification =
  */
 export async function verifyPage(records: OpenapiLog[], vdn: number, proof: LogProof, key: NoteKey): Promise<PageVerification> {
   const held = records.map((r) => ({ ...r, operTime: Date.parse(r.operTime), vdnId: vdn }));
-  const sealed = new Set(proof.leaves.map((leaf) => leaf.id));
-  const lastSealed = proof.leaves.reduce((max, leaf) => Math.max(max, leaf.operTime), -Infinity);
+  const sealed = new Set(proof.leaves.ids);
+  const lastSealed = proof.leaves.operTimes.reduce((max, time) => Math.max(max, time), -Infinity);
   const newer = held.filter((r) => !sealed.has(r.id) && r.operTime > lastSealed);
   try {
     const result = await verifyLogProof(held.filter((r) => !newer.includes(r)), proof,

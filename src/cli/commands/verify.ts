@@ -5,7 +5,7 @@ import { logKeyPathFor, readLogKeyIfAny } from '../../integrity/key-file.js';
 import { nodeHashing, verifyEd25519 } from '../../integrity/node-crypto.js';
 import { verifyStoreLogs } from '../../integrity/verify-logs.js';
 import { IntegrityError } from '../../integrity/integrity-error.js';
-import { isProofFile } from '../../integrity/proof-file.js';
+import { isProofFile, OLDER_PROOF_FILE_FORMATS } from '../../integrity/proof-file.js';
 import { logName, logOrigin } from '../../integrity/seal.js';
 import { verifyLogProof, type HeldRecord } from '../../integrity/verify-proof.js';
 import { readExportDigested } from '../export-digests.js';
@@ -67,6 +67,9 @@ async function verifyExport(file: string, options: VerifyOptions, key: NoteKey, 
     proofFile = JSON.parse(readFileSync(proofPath, 'utf8'));
   } catch (error) {
     throw new CliError(`proof file ${proofPath}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'not JSON'})`);
+  }
+  if (OLDER_PROOF_FILE_FORMATS.includes((proofFile as { format?: string } | null)?.format ?? '')) {
+    throw new CliError(`proof file ${proofPath}: written by an older calllogs (${(proofFile as { format: string }).format}): export it again`);
   }
   if (!isProofFile(proofFile)) throw new CliError(`proof file ${proofPath}: not a proof file written by calllogs export --proof`);
   const records = await reading;

@@ -1,10 +1,11 @@
 import type pg from 'pg';
+import type { ProofExtraFields } from '../../contract/proof.js';
 import type { CallRecord } from '../../contract/record.js';
 import { emptyHead, packFrontier, unpackFrontier, type LogHeadState } from '../../integrity/log-append.js';
 import { nodeHashing } from '../../integrity/node-crypto.js';
 import { sealRecords } from '../../integrity/seal.js';
-import { extrasById, RECORD_EXTRAS, R_RECORD_COLUMNS, toLeafEntry, toLogHead, toRecord, type ExtrasRow, type LeafRow, type LogHeadRow, type RecordRow } from '../rows.js';
-import type { IntegrityRepository, LeafEntry, LeafWithRecord, StoredLogHead } from '../types.js';
+import { RECORD_EXTRAS_POSTGRES, R_RECORD_COLUMNS, toLeafEntry, toLogHead, toRecord, type LeafRow, type LogHeadRow, type RecordRow } from '../rows.js';
+import type { IntegrityRepository, LeafColumns, LeafWithRecord, StoredLogHead } from '../types.js';
 
 /** Any constant: the advisory lock that lets one sealer at a time work on a database. */
 export const SEALER_LOCK = 0x63616c6c;
@@ -102,15 +103,18 @@ export class PostgresIntegrity implements IntegrityRepository {
     return row.first === null ? undefined : { first: row.first, last: row.last! };
   }
 
-  async leafEntries(vdn: number, start: number, end: number): Promise<LeafEntry[]> {
-    return (await this.pool.query<LeafRow>(
-      'SELECT idx, record_id, oper_time, digest FROM log_leaves WHERE vdn = $1 AND idx >= $2 AND idx < $3 ORDER BY idx',
+  async leafColumns(vdn: number, start: number, end: number): Promise<LeafColumns> {
+    const row = (await this.pool.query<{ ids: string[] | null; times: number[] | null; digests: Buffer | null }>(
+      `SELECT json_agg(record_id ORDER BY idx) AS ids, json_agg(oper_time ORDER BY idx) AS times, string_agg(digest, ''::bytea ORDER BY idx) AS digests
+       FROM log_leaves WHERE vdn = $1 AND idx >= $2 AND idx < $3`,
       [vdn, start, end],
-    )).rows.map(toLeafEntry);
+    )).rows[0]!;
+    return { ids: row.ids ?? [], operTimes: row.times ?? [], digests: row.digests ?? new Uint8Array() };
   }
 
-  async recordExtras(vdn: number, fromMs: number, toMs: number): Promise<Map<string, Pick<CallRecord, 'ak' | 'clientIp' | 'durationMs'>>> {
-    return extrasById((await this.pool.query<ExtrasRow>(RECORD_EXTRAS, [vdn, fromMs, toMs])).rows);
+  async recordExtras(vdn: number, fromMs: number, toMs: number): Promise<ProofExtraFields> {
+    const row = (await this.pool.query<{ [F in keyof ProofExtraFields]: ProofExtraFields[F] | null }>(RECORD_EXTRAS_POSTGRES, [vdn, fromMs, toMs])).rows[0]!;
+    return { ids: row.ids ?? [], ak: row.ak ?? [], clientIp: row.clientIp ?? [], durationMs: row.durationMs ?? [] };
   }
 
   async nodeHashes(vdn: number, nodes: { level: number; index: number }[]): Promise<Uint8Array[]> {
