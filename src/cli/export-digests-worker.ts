@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parentPort, workerData } from 'node:worker_threads';
 import { parseRecordLine, type CallRecord } from '../contract/record.js';
-import { recordDigest, timedLeafHash } from '../integrity/leaf.js';
+import { recordDigest } from '../integrity/leaf.js';
 import { nodeHashing } from '../integrity/node-crypto.js';
 import type { ProvableRecord } from '../integrity/verify-proof.js';
 
@@ -23,7 +23,6 @@ export type DigestReply =
       vdns: Int32Array;
       /** 32 bytes a record; zero for a record in `partial`. */
       digests: Uint8Array;
-      leafHashes: Uint8Array;
       /** Records without the fields their digest also covers (an export from a server): hashed with the proof's. */
       partial: { at: number; record: ProvableRecord }[];
     }
@@ -36,7 +35,6 @@ async function digestLines({ file, start, end }: DigestJob): Promise<DigestReply
   const operTimes: number[] = [];
   const vdns: number[] = [];
   const digests: Uint8Array[] = [];
-  const leafHashes: Uint8Array[] = [];
   const partial: { at: number; record: ProvableRecord }[] = [];
   const none = new Uint8Array(32);
   let lines = 0;
@@ -52,15 +50,12 @@ async function digestLines({ file, start, end }: DigestJob): Promise<DigestReply
       operTimes.push(record.operTime);
       vdns.push(record.vdnId ?? 0);
       if (EXTRA_FIELDS.every((field) => field in raw)) {
-        const digest = recordDigest(nodeHashing, record as CallRecord);
-        digests.push(digest);
-        leafHashes.push(timedLeafHash(nodeHashing, record.operTime, digest));
+        digests.push(recordDigest(nodeHashing, record as CallRecord));
       } else {
         const held: ProvableRecord = record as CallRecord;
         for (const field of EXTRA_FIELDS) if (!(field in raw)) delete held[field];
         partial.push({ at, record: held });
         digests.push(none);
-        leafHashes.push(none);
       }
     }
   } catch (error) {
@@ -72,9 +67,9 @@ async function digestLines({ file, start, end }: DigestJob): Promise<DigestReply
     hashes.forEach((hash, i) => out.set(hash, i * 32));
     return out;
   };
-  return { lines, ids, operTimes: Float64Array.from(operTimes), vdns: Int32Array.from(vdns), digests: pack(digests), leafHashes: pack(leafHashes), partial };
+  return { lines, ids, operTimes: Float64Array.from(operTimes), vdns: Int32Array.from(vdns), digests: pack(digests), partial };
 }
 
 const reply = await digestLines(workerData as DigestJob);
-const buffers = 'error' in reply ? [] : [reply.operTimes, reply.vdns, reply.digests, reply.leafHashes].map((array) => array.buffer as ArrayBuffer);
+const buffers = 'error' in reply ? [] : [reply.operTimes, reply.vdns, reply.digests].map((array) => array.buffer as ArrayBuffer);
 parentPort!.postMessage(reply, buffers);

@@ -68,7 +68,6 @@ export async function readExportDigested(file: string): Promise<HeldRecord[]> {
       operTime: reply.operTimes[i]!,
       vdnId: reply.vdns[i] === 0 ? null : reply.vdns[i]!,
       digest: reply.digests.subarray(i * 32, i * 32 + 32),
-      leafHash: reply.leafHashes.subarray(i * 32, i * 32 + 32),
     }));
     for (const { at, record } of reply.partial) held[first + at] = record;
   }

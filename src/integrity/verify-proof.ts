@@ -13,18 +13,14 @@ import { leafHashOf, logName, logOf, logOrigin } from './seal.js';
  */
 export type ProvableRecord = Omit<CallRecord, 'ak' | 'clientIp' | 'durationMs'> & Partial<Pick<CallRecord, 'ak' | 'clientIp' | 'durationMs'>>;
 
-/**
- * A record its holder hashed already (`calllogs verify` does so on worker threads): its digest, of
- * every stored field, and the leaf hash that digest and its receive time make.
- */
+/** A record its holder hashed already (`calllogs verify` does so on worker threads): its digest, of every stored field. */
 export interface DigestedRecord extends Pick<CallRecord, 'id' | 'operTime' | 'vdnId'> {
   digest: Hash;
-  leafHash: Hash;
 }
 
 export type HeldRecord = ProvableRecord | DigestedRecord;
 
-const isDigested = (record: HeldRecord): record is DigestedRecord => 'leafHash' in record;
+const isDigested = (record: HeldRecord): record is DigestedRecord => 'digest' in record;
 
 const EXTRA_FIELDS = ['ak', 'clientIp', 'durationMs'] as const;
 
@@ -79,15 +75,32 @@ export interface ProofVerification {
   treeSize: number;
 }
 
-export interface ProofCheck {
+/** What checks a proof: the hashing and signature check to use, and the pinned verifier key (calllogs log-key). */
+export interface ProofKey {
   hashing: Hashing;
   verifySignature: VerifySignature;
-  /** The pinned verifier key (calllogs log-key). */
   key: NoteKey;
-  /** The window the records were exported for: a leaf of the range received in it must be among them. */
-  window?: { fromMs: number; toMs: number };
   /** A checkpoint saved earlier: the proof's must extend it (needs the proof's consistency part). */
   since?: { size: number; root: Hash };
+}
+
+export interface ProofCheck extends ProofKey {
+  /** The window the records were exported for: a leaf of the range received in it must be among them. */
+  window?: { fromMs: number; toMs: number };
+}
+
+/** A proof's range of leaves, proven to be exactly that range of the signed log (verifyProofRange). */
+export interface ProvenRange {
+  /** The log: a VDN, 0 for calls naming none. */
+  vdn: number;
+  /** False when the log had no signed checkpoint yet: nothing is proven. */
+  checkpointed: boolean;
+  treeSize: number;
+  firstLeaf: number;
+  ids: string[];
+  operTimes: number[];
+  digests: Uint8Array;
+  extraFields: ExtraFieldsOf;
 }
 
 function hash(text: string, what: string): Hash {
@@ -97,21 +110,23 @@ function hash(text: string, what: string): Hash {
 }
 
 /**
- * Checks records of one VDN against a proof of its log, offline (SDK, browser, `calllogs verify`):
- * the checkpoint is signed by the pinned key and names this VDN's log; every record is one of the
- * proof's leaves and unchanged; no leaf of the range received in the window is missing from the
- * records; the range's leaves and proof hash to the checkpoint's root (so none was left out); and,
- * with `since`, the log extends the checkpoint saved earlier. Throws an IntegrityError naming the
- * first thing wrong.
+ * The proof alone, before any record is looked at: its checkpoint is signed by the pinned key and
+ * names the proof's log; its leaves and range proof hash to the checkpoint's root (so no leaf of
+ * the range was left out or added); and, with `since`, the log extends the checkpoint saved
+ * earlier. `calllogs verify` runs it while other threads hash the records.
  */
-export async function verifyLogProof(records: readonly HeldRecord[], proof: LogProof, check: ProofCheck): Promise<ProofVerification> {
+export async function verifyProofRange(proof: LogProof, check: ProofKey): Promise<ProvenRange> {
   const { hashing, key } = check;
-  const name = logName(proof.vdnId ?? 0);
-  const wrongVdn = records.find((record) => logOf(record) !== (proof.vdnId ?? 0));
-  if (wrongVdn) throw new IntegrityError(`record ${wrongVdn.id} is of ${logName(logOf(wrongVdn))}, not of ${name} that the proof is for`);
+  const vdn = proof.vdnId ?? 0;
+  const name = logName(vdn);
+  const leaves = leavesOf(proof);
+  const extraFields = extraFieldsOf(proof.extraFields ?? null);
+  const first = proof.firstLeaf ?? 0;
+  const count = leaves.ids.length;
+  const proven: ProvenRange = { vdn, checkpointed: proof.checkpoint !== null, treeSize: proof.treeSize, firstLeaf: first, ...leaves, extraFields };
   if (proof.checkpoint === null) {
-    if (records.length > 0) throw new IntegrityError(`${name}: no signed checkpoint covers these records yet (records are sealed within seconds: ask again)`);
-    return { records: 0, firstLeaf: null, lastLeaf: null, treeSize: 0 };
+    if (count > 0) throw new IntegrityError(`${name}: the proof lists leaves but no checkpoint`);
+    return proven;
   }
   let checkpoint;
   try {
@@ -119,40 +134,11 @@ export async function verifyLogProof(records: readonly HeldRecord[], proof: LogP
   } catch (error) {
     throw new IntegrityError(`${name}: ${(error as Error).message}`);
   }
-  if (checkpoint.origin !== logOrigin(key.name, proof.vdnId ?? 0)) throw new IntegrityError(`${name}: the checkpoint is for another log (${checkpoint.origin})`);
+  if (checkpoint.origin !== logOrigin(key.name, vdn)) throw new IntegrityError(`${name}: the checkpoint is for another log (${checkpoint.origin})`);
   if (checkpoint.size !== proof.treeSize) throw new IntegrityError(`${name}: the proof's tree size is not its checkpoint's`);
-
-  const leaves = leavesOf(proof);
-  const extraFields = extraFieldsOf(proof.extraFields ?? null);
-  const held = new Map(records.map((record) => [record.id, record]));
-  const first = proof.firstLeaf ?? 0;
-  const count = leaves.ids.length;
-  const leafHashes = leaves.ids.map((id, i) => {
-    const index = first + i;
-    const operTime = leaves.operTimes[i]!;
-    const digest = leaves.digests.subarray(32 * i, 32 * i + 32);
-    const record = held.get(id);
-    const where = `record ${id} (leaf ${index} of ${name})`;
-    if (record) {
-      held.delete(id);
-      const recordsDigest = isDigested(record) ? record.digest : recordDigest(hashing, completed(record, extraFields(id), where));
-      if (record.operTime !== operTime || !equalHashes(recordsDigest, digest)) {
-        throw new IntegrityError(`${where} was changed: it does not match its leaf`);
-      }
-      // The same time and digest: the leaf hash the holder computed is this leaf's.
-      if (isDigested(record)) return record.leafHash;
-    } else if (check.window && operTime >= check.window.fromMs && operTime < check.window.toMs) {
-      throw new IntegrityError(`${where}, received ${new Date(operTime).toISOString()}, is missing from the records`);
-    }
-    return leafHashOf(hashing, { operTime, digest });
-  });
-  const stray = held.values().next();
-  if (!stray.done) {
-    const range = count > 0 ? `leaves ${first}..${first + count - 1}` : 'any leaf';
-    throw new IntegrityError(`record ${stray.value.id} is not among ${range} of ${name}'s log: it was never sealed there (invented or moved from another VDN; or written after the checkpoint: export again later)`);
-  }
   if (count > 0) {
     const range = { start: first, end: first + count };
+    const leafHashes = leaves.operTimes.map((operTime, i) => leafHashOf(hashing, { operTime, digest: leaves.digests.subarray(32 * i, 32 * i + 32) }));
     let root: Hash;
     try {
       root = rootFromRangeProof(hashing, proof.treeSize, range, (span) => spanHashFromLeaves(hashing, span, leafHashes, first),
@@ -170,10 +156,58 @@ export async function verifyLogProof(records: readonly HeldRecord[], proof: LogP
       throw new IntegrityError(`${name}: the log at size ${proof.treeSize} does not extend the checkpoint saved earlier (size ${check.since.size}): its history was rewritten or truncated`);
     }
   }
+  return proven;
+}
+
+/**
+ * Records of one VDN against a proven range of its log: every record is one of the range's leaves
+ * and unchanged (its digest and receive time are the leaf's), and no leaf of the range received in
+ * the window is missing from the records.
+ */
+export function verifyRecordsInRange(records: readonly HeldRecord[], proven: ProvenRange, check: Pick<ProofCheck, 'hashing' | 'window'>): ProofVerification {
+  const name = logName(proven.vdn);
+  const wrongVdn = records.find((record) => logOf(record) !== proven.vdn);
+  if (wrongVdn) throw new IntegrityError(`record ${wrongVdn.id} is of ${logName(logOf(wrongVdn))}, not of ${name} that the proof is for`);
+  if (!proven.checkpointed) {
+    if (records.length > 0) throw new IntegrityError(`${name}: no signed checkpoint covers these records yet (records are sealed within seconds: ask again)`);
+    return { records: 0, firstLeaf: null, lastLeaf: null, treeSize: 0 };
+  }
+  const { firstLeaf: first, ids, operTimes, digests } = proven;
+  const held = new Map(records.map((record) => [record.id, record]));
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    const operTime = operTimes[i]!;
+    const where = `record ${id} (leaf ${first + i} of ${name})`;
+    const record = held.get(id);
+    if (record) {
+      held.delete(id);
+      const recordsDigest = isDigested(record) ? record.digest : recordDigest(check.hashing, completed(record, proven.extraFields(id), where));
+      if (record.operTime !== operTime || !equalHashes(recordsDigest, digests.subarray(32 * i, 32 * i + 32))) {
+        throw new IntegrityError(`${where} was changed: it does not match its leaf`);
+      }
+    } else if (check.window && operTime >= check.window.fromMs && operTime < check.window.toMs) {
+      throw new IntegrityError(`${where}, received ${new Date(operTime).toISOString()}, is missing from the records`);
+    }
+  }
+  const stray = held.values().next();
+  if (!stray.done) {
+    const range = ids.length > 0 ? `leaves ${first}..${first + ids.length - 1}` : 'any leaf';
+    throw new IntegrityError(`record ${stray.value.id} is not among ${range} of ${name}'s log: it was never sealed there (invented or moved from another VDN; or written after the checkpoint: export again later)`);
+  }
   return {
     records: records.length,
-    firstLeaf: count > 0 ? first : null,
-    lastLeaf: count > 0 ? first + count - 1 : null,
-    treeSize: proof.treeSize,
+    firstLeaf: ids.length > 0 ? first : null,
+    lastLeaf: ids.length > 0 ? first + ids.length - 1 : null,
+    treeSize: proven.treeSize,
   };
+}
+
+/**
+ * Checks records of one VDN against a proof of its log, offline (SDK, browser, `calllogs verify`):
+ * the proof first (verifyProofRange: the checkpoint's signature and log, the range's leaves against
+ * its root, `since`), then the records (verifyRecordsInRange: each one a leaf, unchanged; none of
+ * the window missing). Throws an IntegrityError naming the first thing wrong.
+ */
+export async function verifyLogProof(records: readonly HeldRecord[], proof: LogProof, check: ProofCheck): Promise<ProofVerification> {
+  return verifyRecordsInRange(records, await verifyProofRange(proof, check), check);
 }

@@ -126,6 +126,7 @@ describe.each(stores)('the proof interface on %s', (_name, newDb) => {
       [{ extraFields: { ...extras, ak: extras.ak.slice(1) } }, /proof: its extra fields are not four columns of one length/],
       [{ extraFields: { ...extras, durationMs: extras.durationMs.map(String) as never } }, /proof: its extra fields are not four columns of one length/],
       [{ extraFields: null }, /neither the records nor the proof carry its access key, address and duration/],
+      [{ checkpoint: null }, /VDN 2: the proof lists leaves but no checkpoint/],
     ];
     for (const [change, message] of malformed) {
       await expect(verifyLogProof(held, { ...proof, ...change }, await check()), JSON.stringify(Object.keys(change))).rejects.toThrow(message);

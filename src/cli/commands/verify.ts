@@ -7,7 +7,7 @@ import { verifyStoreLogs } from '../../integrity/verify-logs.js';
 import { IntegrityError } from '../../integrity/integrity-error.js';
 import { isProofFile, OLDER_PROOF_FILE_FORMATS } from '../../integrity/proof-file.js';
 import { logName, logOrigin } from '../../integrity/seal.js';
-import { verifyLogProof, type HeldRecord } from '../../integrity/verify-proof.js';
+import { verifyProofRange, verifyRecordsInRange, type HeldRecord } from '../../integrity/verify-proof.js';
 import { readExportDigested } from '../export-digests.js';
 import { readCheckpointNotes } from '../saved-checkpoints.js';
 import { dataDirFor } from '../../server/bootstrap-key.js';
@@ -59,7 +59,7 @@ async function savedCheckpoints(file: string, key: NoteKey): Promise<Checkpoint[
 /** Exported records against the proof file written beside them: each window's records with its proof. */
 async function verifyExport(file: string, options: VerifyOptions, key: NoteKey, since: Checkpoint[]): Promise<void> {
   const proofPath = options.proof ?? `${file}.proof.json`;
-  // The records are read and hashed on other threads while this one parses the proof.
+  // The records are read and hashed on other threads while this one parses and checks the proof.
   const reading = readExportDigested(file);
   reading.catch(() => undefined); // reported below, after any fault of the proof file
   let proofFile: unknown;
@@ -72,11 +72,16 @@ async function verifyExport(file: string, options: VerifyOptions, key: NoteKey, 
     throw new CliError(`proof file ${proofPath}: written by an older calllogs (${(proofFile as { format: string }).format}): export it again`);
   }
   if (!isProofFile(proofFile)) throw new CliError(`proof file ${proofPath}: not a proof file written by calllogs export --proof`);
-  const records = await reading;
   const saved = since.find((c) => c.origin === logOrigin(key.name, proofFile.vdnId ?? 0));
   if (options.since && !saved) throw new CliError(`--since ${options.since}: holds no checkpoint of this log`);
-  // Each record goes with every window it was received in (one pass: exports hold millions).
   const { windows } = proofFile;
+  // Each window's proof against its checkpoint while the other threads still hash the records.
+  const proven = [];
+  for (const window of windows) {
+    proven.push(await verifyProofRange(window.proof, { hashing: nodeHashing, verifySignature: verifyEd25519, key, since: saved && { size: saved.size, root: saved.root } }));
+  }
+  const records = await reading;
+  // Each record goes with every window it was received in (one pass: exports hold millions).
   const held = windows.map((): HeldRecord[] => []);
   for (const record of records) {
     let placed = false;
@@ -89,9 +94,7 @@ async function verifyExport(file: string, options: VerifyOptions, key: NoteKey, 
     if (!placed) throw new IntegrityError(`record ${record.id} is outside every window the proof covers`);
   }
   for (const [i, window] of windows.entries()) {
-    const result = await verifyLogProof(held[i]!, window.proof, {
-      hashing: nodeHashing, verifySignature: verifyEd25519, key, window, since: saved && { size: saved.size, root: saved.root },
-    });
+    const result = verifyRecordsInRange(held[i]!, proven[i]!, { hashing: nodeHashing, window });
     const leaves = result.firstLeaf === null ? 'no leaves' : `leaves ${result.firstLeaf}..${result.lastLeaf}`;
     process.stdout.write(`verified: ${result.records} records, ${leaves} of ${logName(proofFile.vdnId ?? 0)}, checkpoint size ${result.treeSize}\n`);
   }
