@@ -10,6 +10,7 @@
 //   4. the proof of a 7-day window of the hot VDN of a 1,000,000-record store (30 days, VDN 1
 //      holding 30 %): the server's work per call (buildProof and the JSON answer), p50 and p95.
 // Usage: node bench/integrity.mjs [--records 200000] [--rounds 3] [--verify-records 1000000] [--pg URL] [--only 1234]
+//        [--baseline DIR]   (3 and 4: another checkout, built, measured in the same run; its ratio printed)
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -34,6 +35,7 @@ const { values } = parseArgs({
     'verify-records': { type: 'string', default: '1000000' },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     only: { type: 'string', default: '1234' },
+    baseline: { type: 'string' },
   },
 });
 const N = Number(values.records);
@@ -182,35 +184,61 @@ try {
     const { path, store, sealSeconds } = await sealedStore(count, (r) => ({ ...r, vdnId: 2 }));
     await store.close();
     console.log(`   sealed and signed in ${sealSeconds.toFixed(1)} s (${fmt(count / sealSeconds)} records/s)`);
-    const out = join(path, '..', 'vdn2.ndjson');
-    let t = performance.now();
-    execFileSync(process.execPath, [CLI, 'export', '--db', path, '--vdn', '2', '--out', out, '--proof', `${out}.proof.json`]);
-    console.log(`   export --proof: ${((performance.now() - t) / 1000).toFixed(1)} s, ${fmt(statSync(out).size / 2 ** 20)} MB of records, ${fmt(statSync(`${out}.proof.json`).size / 2 ** 20)} MB of proof`);
-    const times = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      t = performance.now();
-      const printed = execFileSync(process.execPath, [CLI, 'verify', out, '--public-key', formatVerifierKey(key.note)], { encoding: 'utf8' });
-      times.push((performance.now() - t) / 1000);
-      if (round === 0) console.log(`   ${printed.trim()}`);
+    // This checkout's CLI and, with --baseline, another checkout's (built), each with its own export
+    // of the same store, verified in alternating rounds.
+    const clis = [['this', CLI], ...(values.baseline ? [['baseline', join(values.baseline, 'dist/cli/main.js')]] : [])];
+    const times = new Map(clis.map(([name]) => [name, []]));
+    for (const [name, cli] of clis) {
+      const out = join(path, '..', `${name}.ndjson`);
+      const t = performance.now();
+      execFileSync(process.execPath, [cli, 'export', '--db', path, '--vdn', '2', '--out', out, '--proof', `${out}.proof.json`]);
+      console.log(`   ${name.padEnd(8)} export --proof: ${((performance.now() - t) / 1000).toFixed(1)} s, ${fmt(statSync(out).size / 2 ** 20)} MB of records, ${fmt(statSync(`${out}.proof.json`).size / 2 ** 20)} MB of proof`);
     }
-    console.log(`   calllogs verify: median ${median(times).toFixed(2)} s (rounds: ${times.map((x) => x.toFixed(2)).join(', ')})   (target <= 10 s)`);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [name, cli] of clis) {
+        const t = performance.now();
+        const printed = execFileSync(process.execPath, [cli, 'verify', join(path, '..', `${name}.ndjson`), '--public-key', formatVerifierKey(key.note)], { encoding: 'utf8' });
+        times.get(name).push((performance.now() - t) / 1000);
+        if (round === 0) console.log(`   ${name.padEnd(8)} ${printed.trim()}`);
+      }
+    }
+    for (const [name, rounds] of times) {
+      console.log(`   ${name.padEnd(8)} calllogs verify: median ${median(rounds).toFixed(2)} s (rounds: ${rounds.map((x) => x.toFixed(2)).join(', ')})   (target <= 10 s)`);
+    }
+    if (values.baseline) console.log(`   this ÷ baseline, median of rounds: ${(100 * median(times.get('this').map((x, i) => x / times.get('baseline')[i]))).toFixed(1)} % of the time`);
   }
   if (values.only.includes('4')) {
     console.log('\n4. the proof of a 7-day window of the hot VDN (1,000,000 records over 30 days, VDN 1 holding 30 %)');
-    const { store } = await sealedStore(1_000_000);
+    const { path, store } = await sealedStore(1_000_000);
     const end = Date.UTC(2026, 9, 31); // the generator's last day
     const window = { fromMs: end - 7 * 86_400_000, toMs: end };
-    const times = [];
-    let proof;
-    for (let i = 0; i < 21; i++) {
-      const t = performance.now();
-      proof = await buildProof(store.integrity, HOT_VDN, { window }, {});
-      JSON.stringify(proofResponseBody(proof));
-      times.push(performance.now() - t);
+    // This checkout's proof and, with --baseline, another checkout's (its own store code on the same file), alternating.
+    const builds = [['this', { buildProof, proofResponseBody, store }]];
+    if (values.baseline) {
+      const from = (module) => import(join(values.baseline, 'dist', module));
+      const [{ buildProof: baseProof }, { proofResponseBody: baseBody }, { openStore: baseOpen }] = await Promise.all(
+        ['integrity/proofs.js', 'contract/proof.js', 'store/open.js'].map(from),
+      );
+      builds.push(['baseline', { buildProof: baseProof, proofResponseBody: baseBody, store: await baseOpen(path) }]);
     }
-    console.log(`   ${fmt(proof.leaves.length)} leaves, ${proof.rangeProof.length} range-proof hashes, answer ${fmt(JSON.stringify(proofResponseBody(proof)).length / 1024)} KiB`);
-    console.log(`   server work per call: p50 ${median(times.slice(1)).toFixed(1)} ms, p95 ${quantile(times.slice(1), 0.95).toFixed(1)} ms   (target p50 <= 50 ms)`);
-    await store.close();
+    const times = new Map(builds.map(([name]) => [name, []]));
+    for (let i = 0; i < 21; i++) {
+      for (const [name, build] of builds) {
+        const t = performance.now();
+        const proof = await build.buildProof(build.store.integrity, HOT_VDN, { window }, {});
+        const answer = JSON.stringify(build.proofResponseBody(proof));
+        // The first call of each warms up and is not counted.
+        if (i > 0) times.get(name).push(performance.now() - t);
+        if (i === 0 && name === 'this') {
+          console.log(`   ${fmt(proof.leaves.ids.length)} leaves, extra fields of ${fmt(proof.extraFields.ids.length)} records, ${proof.rangeProof.length} range-proof hashes, answer ${fmt(answer.length / 1024)} KiB`);
+        }
+      }
+    }
+    for (const [name, rounds] of times) {
+      console.log(`   ${name.padEnd(8)} server work per call: p50 ${median(rounds).toFixed(1)} ms, p95 ${quantile(rounds, 0.95).toFixed(1)} ms   (target p50 <= 50 ms)`);
+    }
+    if (values.baseline) console.log(`   this ÷ baseline, p50: ${(100 * median(times.get('this')) / median(times.get('baseline'))).toFixed(1)} % of the time`);
+    for (const [, build] of builds) await build.store.close();
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

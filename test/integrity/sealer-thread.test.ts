@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/server/config.js';
 import { startServer } from '../../src/server/serve.js';
@@ -64,6 +65,34 @@ describe.each(stores)('the sealer thread on %s', (_name, newDb) => {
       writeFileSync(damaged, 'not a key', { mode: 0o600 });
       await expect(SealerThread.start({ ...settings, keyFile: damaged }, keepingLog())).rejects.toThrow(/damaged-key\.json: cannot be read \(not JSON\)/);
     } finally {
+      await store.close();
+    }
+  });
+
+  it('replaces a thread that dies, and the replacement seals what was left', async () => {
+    const db = await newDb();
+    const dir = tempDir();
+    const settings = { db, masterKey: undefined, keyFile: join(dir, 'log-key.json'), sealIntervalMs: 200, checkpointIntervalMs: 0 };
+    const store = await openStore(db);
+    const log = keepingLog();
+    const thread = await SealerThread.start(settings, log);
+    try {
+      await store.insertBatch([makeRecord({ vdnId: 5, operTime: Date.now() })]);
+      await thread.run(true);
+      // As a crash would (out of memory, a fault in native code): nothing inside the thread runs again.
+      const dying = (thread as unknown as { worker: Worker }).worker;
+      await dying.terminate();
+      expect(log.lines.map((line) => line.message)).toContain('the sealer thread stopped; another starts in one seal interval');
+      // Between the death and the replacement a run has nothing to do, and does not wait for one.
+      await thread.run(true);
+      await store.insertBatch(Array.from({ length: 50 }, (_, i) => makeRecord({ vdnId: 5, operTime: Date.now() + i })));
+      await expect.poll(async () => {
+        await thread.run(true);
+        return (await store.integrity.head(5))?.checkpointSize;
+      }, { timeout: 10_000, message: 'the replacement seals and signs the records written after the death' }).toBe(51);
+      expect((thread as unknown as { worker: Worker }).worker).not.toBe(dying);
+    } finally {
+      await thread.stop();
       await store.close();
     }
   });
