@@ -33,10 +33,11 @@ export interface ProofLeaves {
 }
 
 /**
- * The fields the calllogs answer leaves out but a digest covers, of the range's records the store
- * still holds (so a verifier holding only exported records can recompute their digests); element
- * `i` of each is of record `ids[i]`, in no particular order. Left out (`null`) when asked for
- * without them (`calllogs export --db` writes them with the records).
+ * The fields the calllogs answer leaves out but a digest covers, of the records a verifier holds
+ * (the window's; for a leaf range, those received between its first and last leaf's times) that the
+ * store still holds, so that exported records can be hashed again; element `i` of each is of record
+ * `ids[i]`, in no particular order. `null` in `calllogs export --db`'s proof files: the records it
+ * writes carry these fields.
  */
 export interface ProofExtraFields {
   ids: string[];
