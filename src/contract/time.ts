@@ -33,10 +33,37 @@ export function wallSecondsBetween(a: WallTime, b: WallTime): number {
   return a.until(b, { largestUnit: 'second' }).seconds;
 }
 
-const OPER_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{3})\+00:00$/;
+const THIRTY_DAY_MONTHS = [4, 6, 9, 11];
 
 function daysInMonth(year: number, month: number): number {
-  return month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+  return month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : THIRTY_DAY_MONTHS.includes(month) ? 30 : 31;
+}
+
+/** `count` ASCII digits of `text` from `start` as a number; NaN if any is not a digit. */
+function digitsAt(text: string, start: number, count: number): number {
+  let value = 0;
+  for (let i = start; i < start + count; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return NaN;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/** Where `yyyy-MM-ddTHH:mm:ss.SSS+00:00` (formatOperTime's form) has its separators and its fields. */
+const OPER_TIME_SEPARATORS: [number, string][] = [[4, '-'], [7, '-'], [10, 'T'], [13, ':'], [16, ':'], [19, '.']];
+const OPER_TIME_FIELDS: [number, number][] = [[0, 4], [5, 2], [8, 2], [11, 2], [14, 2], [17, 2], [20, 3]];
+
+/** The epoch milliseconds of a real time in formatOperTime's form; undefined for anything else. */
+function parseOperTimeForm(text: string): number | undefined {
+  if (text.length !== 29 || !text.endsWith('+00:00') || OPER_TIME_SEPARATORS.some(([at, char]) => text[at] !== char)) return undefined;
+  const [year, month, day, hour, minute, second, millis] = OPER_TIME_FIELDS
+    .map(([start, count]) => digitsAt(text, start, count)) as [number, number, number, number, number, number, number];
+  // A field that is not digits is NaN and fails every comparison. Date.UTC reads years 0–99 as
+  // 1900–1999: those are left to Temporal.
+  const real = year >= 100 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month)
+    && hour <= 23 && minute <= 59 && second <= 59 && millis >= 0;
+  return real ? Date.UTC(year, month - 1, day, hour, minute, second, millis) : undefined;
 }
 
 /** Renders an instant as the contract's `operTime`: UTC, `yyyy-MM-ddTHH:mm:ss.SSS+00:00`. */
@@ -49,15 +76,9 @@ export function formatOperTime(epochMs: number): string {
  * epoch milliseconds; `undefined` when it is not one.
  */
 export function parseInstant(text: string): number | undefined {
-  // The form operTime is written in (formatOperTime), read without Temporal: an import reads millions.
-  const m = OPER_TIME.exec(text);
-  if (m) {
-    type Fields = [number, number, number, number, number, number, number];
-    const [year, month, day, hour, minute, second, millis] = m.slice(1, 8).map(Number) as Fields;
-    // Date.UTC reads years 0–99 as 1900–1999: those are left to Temporal below.
-    const real = year >= 100 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) && hour <= 23 && minute <= 59 && second <= 59;
-    if (real) return Date.UTC(year, month - 1, day, hour, minute, second, millis);
-  }
+  // The form operTime is written in, read without Temporal: an import or a verify reads millions.
+  const fast = parseOperTimeForm(text);
+  if (fast !== undefined) return fast;
   try {
     return Temporal.Instant.from(text).epochMilliseconds;
   } catch {
