@@ -9,7 +9,9 @@ it('writes standard base64 as node does, for every length and across its 4 KiB c
     const bytes = new Uint8Array(randomBytes(length));
     const text = toBase64(bytes);
     expect(text, `${length} bytes`).toBe(Buffer.from(bytes).toString('base64'));
-    expect(fromBase64(text), `${length} bytes`).toEqual(bytes);
+    const read = fromBase64(text);
+    // Buffer.equals: a deep comparison of megabytes element by element takes the test runner seconds.
+    expect(read !== undefined && Buffer.from(read).equals(bytes), `${length} bytes`).toBe(true);
   }
 });
 
