@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { openStore } from '../dist/store/open.js';
-import { generateRecords } from './lib/generate.mjs';
+import { fillStore } from './lib/fill.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -31,17 +31,7 @@ const dir = mkdtempSync(join(tmpdir(), 'calllogs-seal-batch-'));
 
 async function importInto(url) {
   const store = await openStore(url);
-  const session = await store.beginImport();
-  let batch = [];
-  for (const record of generateRecords({ count: N })) {
-    batch.push(record);
-    if (batch.length === 10_000) {
-      await session.add(batch);
-      batch = [];
-    }
-  }
-  await session.add(batch);
-  await session.commit();
+  await fillStore(store, { count: N });
   await store.close();
 }
 
