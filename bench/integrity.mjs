@@ -8,7 +8,7 @@
 //   2. sealing a backlog (records imported, which the import does not seal): records per second;
 //   3. `calllogs verify` of a 1,000,000-record export of one VDN with its proof (--verify-records);
 //   4. the proof of a 7-day window of the hot VDN of a 1,000,000-record store (30 days, VDN 1
-//      holding 30 %): the server's work per call (buildProof and the JSON answer), p50 and p95.
+//      holding 30 %), both stores: the server's work per call (buildProof and the JSON answer), p50 and p95.
 // Usage: node bench/integrity.mjs [--records 200000] [--rounds 3] [--verify-records 1000000] [--pg URL] [--only 1234]
 //        [--baseline DIR]   (3 and 4: another checkout, built, measured in the same run; its ratio printed)
 import { execFileSync } from 'node:child_process';
@@ -143,9 +143,8 @@ async function sealBacklog(kind) {
   return rate;
 }
 
-/** A SQLite store of `count` generated records, sealed and signed; `mapVdn` may move them all into one VDN. */
-async function sealedStore(count, mapVdn = (r) => r) {
-  const path = join(mkdtempSync(join(dir, 'big-')), 'calllogs.db');
+/** A store of `count` generated records (SQLite unless given), sealed and signed; `mapVdn` may move them all into one VDN. */
+async function sealedStore(count, mapVdn = (r) => r, path = join(mkdtempSync(join(dir, 'big-')), 'calllogs.db')) {
   const store = await openStore(path);
   await store.integrity.registerKey(formatVerifierKey(key.note));
   await importRecords(store, count, mapVdn);
@@ -153,6 +152,42 @@ async function sealedStore(count, mapVdn = (r) => r) {
   await new Sealer(store.integrity, { key, sealIntervalMs: 1000, checkpointIntervalMs: 10_000, log: silent }).run(true);
   const sealSeconds = (performance.now() - started) / 1000;
   return { path, store, sealSeconds };
+}
+
+/** The server's work for the proof of the hot VDN's last 7 days on one store: this build and, with --baseline, the other, alternating. */
+async function proofTimes(kind) {
+  const target = kind === 'sqlite' ? freshSqlite() : await freshPostgres();
+  const { store } = await sealedStore(1_000_000, undefined, target.url);
+  const end = Date.UTC(2026, 9, 31); // the generator's last day
+  const window = { fromMs: end - 7 * 86_400_000, toMs: end };
+  const builds = [['this', { buildProof, proofResponseBody, store }]];
+  if (values.baseline) {
+    const from = (module) => import(join(values.baseline, 'dist', module));
+    const [{ buildProof: baseProof }, { proofResponseBody: baseBody }, { openStore: baseOpen }] = await Promise.all(
+      ['integrity/proofs.js', 'contract/proof.js', 'store/open.js'].map(from),
+    );
+    // Its own store code on the same database.
+    builds.push(['baseline', { buildProof: baseProof, proofResponseBody: baseBody, store: await baseOpen(target.url) }]);
+  }
+  const times = new Map(builds.map(([name]) => [name, []]));
+  for (let i = 0; i < 21; i++) {
+    for (const [name, build] of builds) {
+      const t = performance.now();
+      const proof = await build.buildProof(build.store.integrity, HOT_VDN, { window }, {});
+      const answer = JSON.stringify(build.proofResponseBody(proof));
+      // The first call of each warms up and is not counted.
+      if (i > 0) times.get(name).push(performance.now() - t);
+      if (i === 0 && name === 'this') {
+        console.log(`   ${kind.padEnd(8)} ${fmt(proof.leaves.ids.length)} leaves, extra fields of ${fmt(proof.extraFields.ids.length)} records, ${proof.rangeProof.length} range-proof hashes, answer ${fmt(answer.length / 1024)} KiB`);
+      }
+    }
+  }
+  for (const [name, rounds] of times) {
+    console.log(`   ${kind.padEnd(8)} ${name.padEnd(8)} server work per call: p50 ${median(rounds).toFixed(1)} ms, p95 ${quantile(rounds, 0.95).toFixed(1)} ms   (target p50 <= 50 ms)`);
+  }
+  if (values.baseline) console.log(`   ${kind.padEnd(8)} this ÷ baseline, p50: ${(100 * median(times.get('this')) / median(times.get('baseline'))).toFixed(1)} % of the time`);
+  for (const [, build] of builds) await build.store.close();
+  await target.drop();
 }
 
 console.log(`machine: ${cpus().length} x ${cpus()[0].model}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
@@ -209,36 +244,7 @@ try {
   }
   if (values.only.includes('4')) {
     console.log('\n4. the proof of a 7-day window of the hot VDN (1,000,000 records over 30 days, VDN 1 holding 30 %)');
-    const { path, store } = await sealedStore(1_000_000);
-    const end = Date.UTC(2026, 9, 31); // the generator's last day
-    const window = { fromMs: end - 7 * 86_400_000, toMs: end };
-    // This checkout's proof and, with --baseline, another checkout's (its own store code on the same file), alternating.
-    const builds = [['this', { buildProof, proofResponseBody, store }]];
-    if (values.baseline) {
-      const from = (module) => import(join(values.baseline, 'dist', module));
-      const [{ buildProof: baseProof }, { proofResponseBody: baseBody }, { openStore: baseOpen }] = await Promise.all(
-        ['integrity/proofs.js', 'contract/proof.js', 'store/open.js'].map(from),
-      );
-      builds.push(['baseline', { buildProof: baseProof, proofResponseBody: baseBody, store: await baseOpen(path) }]);
-    }
-    const times = new Map(builds.map(([name]) => [name, []]));
-    for (let i = 0; i < 21; i++) {
-      for (const [name, build] of builds) {
-        const t = performance.now();
-        const proof = await build.buildProof(build.store.integrity, HOT_VDN, { window }, {});
-        const answer = JSON.stringify(build.proofResponseBody(proof));
-        // The first call of each warms up and is not counted.
-        if (i > 0) times.get(name).push(performance.now() - t);
-        if (i === 0 && name === 'this') {
-          console.log(`   ${fmt(proof.leaves.ids.length)} leaves, extra fields of ${fmt(proof.extraFields.ids.length)} records, ${proof.rangeProof.length} range-proof hashes, answer ${fmt(answer.length / 1024)} KiB`);
-        }
-      }
-    }
-    for (const [name, rounds] of times) {
-      console.log(`   ${name.padEnd(8)} server work per call: p50 ${median(rounds).toFixed(1)} ms, p95 ${quantile(rounds, 0.95).toFixed(1)} ms   (target p50 <= 50 ms)`);
-    }
-    if (values.baseline) console.log(`   this ÷ baseline, p50: ${(100 * median(times.get('this')) / median(times.get('baseline'))).toFixed(1)} % of the time`);
-    for (const [, build] of builds) await build.store.close();
+    for (const kind of ['sqlite', 'postgres']) await proofTimes(kind);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -96,8 +96,13 @@ export class PostgresIntegrity implements IntegrityRepository {
   }
 
   async leafRange(vdn: number, fromMs: number, toMs: number, size: number): Promise<{ first: number; last: number } | undefined> {
+    // OFFSET 0 keeps the planner from answering min and max by walking the primary key from each
+    // end and filtering on time: that reads every leaf before the window (all of the log's for an
+    // empty window). Fenced, the window's leaves come from the time index: 60 ms instead of 265 for
+    // a week of 70,000 leaves behind 230,000 older ones, and 0.2 ms for an empty window.
     const row = (await this.pool.query<{ first: number | null; last: number | null }>(
-      'SELECT min(idx) AS first, max(idx) AS last FROM log_leaves WHERE vdn = $1 AND oper_time BETWEEN $2 AND $3 AND idx < $4',
+      `SELECT min(idx) AS first, max(idx) AS last
+       FROM (SELECT idx FROM log_leaves WHERE vdn = $1 AND oper_time BETWEEN $2 AND $3 AND idx < $4 OFFSET 0) window_leaves`,
       [vdn, fromMs, toMs, size],
     )).rows[0]!;
     return row.first === null ? undefined : { first: row.first, last: row.last! };
