@@ -1,6 +1,7 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { digestAt } from '../integrity/seal.js';
 import type { HeldRecord } from '../integrity/verify-proof.js';
 import { CliError } from './cli-error.js';
 import type { DigestJob, DigestReply } from './export-digests-worker.js';
@@ -67,7 +68,7 @@ export async function readExportDigested(file: string): Promise<HeldRecord[]> {
       id,
       operTime: reply.operTimes[i]!,
       vdnId: reply.vdns[i] === 0 ? null : reply.vdns[i]!,
-      digest: reply.digests.subarray(i * 32, i * 32 + 32),
+      digest: digestAt(reply.digests, i),
     }));
     for (const { at, record } of reply.partial) held[first + at] = record;
   }

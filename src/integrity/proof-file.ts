@@ -3,7 +3,13 @@ import type { LogProof } from '../contract/proof.js';
 /** What `calllogs export --proof` writes beside the records and `calllogs verify FILE` reads. */
 export const PROOF_FILE_FORMAT = 'calllogs-proof-v2';
 /** v1 listed each leaf as an object; v2's proofs list them column by column (contract/proof.ts). */
-export const OLDER_PROOF_FILE_FORMATS = ['calllogs-proof-v1'];
+const OLDER_PROOF_FILE_FORMATS = ['calllogs-proof-v1'];
+
+/** The format of a proof file an older calllogs wrote, if this is one. */
+export function olderProofFileFormat(value: unknown): string | undefined {
+  const format = (value as { format?: unknown } | null)?.format;
+  return typeof format === 'string' && OLDER_PROOF_FILE_FORMATS.includes(format) ? format : undefined;
+}
 
 export interface ProofWindow {
   /** The receive-time window the records were exported for: [fromMs, toMs). */

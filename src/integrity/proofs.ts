@@ -5,7 +5,7 @@ import { toBase64 } from './encoding.js';
 import { STORED_FROM_LEVEL } from './log-append.js';
 import { consistencyProofSpans, levelIndexOf, rangeProofSpans, spanHashFromLeaves, type Hash, type Span } from './merkle.js';
 import { nodeHashing } from './node-crypto.js';
-import { leafHashOf } from './seal.js';
+import { leafHashesOf } from './seal.js';
 
 export type LeafSelection = { window: { fromMs: number; toMs: number } } | { first: number; last: number };
 
@@ -17,9 +17,7 @@ async function spanHashes(logs: IntegrityRepository, vdn: number, spans: Span[])
   return Promise.all(spans.map(async (span) => {
     const known = storedAt.get(span);
     if (known) return known;
-    const leaves = await logs.leafColumns(vdn, span.start, span.end);
-    const hashes = leaves.operTimes.map((operTime, i) => leafHashOf(nodeHashing, { operTime, digest: leaves.digests.subarray(32 * i, 32 * i + 32) }));
-    return spanHashFromLeaves(nodeHashing, span, hashes, span.start);
+    return spanHashFromLeaves(nodeHashing, span, leafHashesOf(nodeHashing, await logs.leafColumns(vdn, span.start, span.end)), span.start);
   }));
 }
 

@@ -30,6 +30,14 @@ export function leafHashOf(hashing: Hashing, leaf: Pick<LeafRow, 'operTime' | 'd
   return timedLeafHash(hashing, leaf.operTime, leaf.digest);
 }
 
+/** Digest `i` of digests packed 32 bytes each (a proof's, or a store's leaf columns). */
+export const digestAt = (digests: Uint8Array, i: number): Hash => digests.subarray(32 * i, 32 * i + 32);
+
+/** The leaf hashes of consecutive leaves given column by column. */
+export function leafHashesOf(hashing: Hashing, leaves: { operTimes: readonly number[]; digests: Uint8Array }): Hash[] {
+  return leaves.operTimes.map((operTime, i) => leafHashOf(hashing, { operTime, digest: digestAt(leaves.digests, i) }));
+}
+
 /**
  * Appends records, in the order given, to their VDNs' logs: each gets the next leaf index of its
  * log. `headOf` gives a log's head as sealed so far (and is updated in place); the rows to store

@@ -5,7 +5,7 @@ import { fromBase64 } from './encoding.js';
 import { recordDigest } from './leaf.js';
 import { equalHashes, rootFromRangeProof, spanHashFromLeaves, verifyConsistency, type Hash, type Hashing } from './merkle.js';
 import { IntegrityError } from './integrity-error.js';
-import { leafHashOf, logName, logOf, logOrigin } from './seal.js';
+import { digestAt, leafHashesOf, logName, logOf, logOrigin } from './seal.js';
 
 /**
  * A record as a verifier holds it: the calllogs answer's fields and its VDN; the access key, client
@@ -138,7 +138,7 @@ export async function verifyProofRange(proof: LogProof, check: ProofKey): Promis
   if (checkpoint.size !== proof.treeSize) throw new IntegrityError(`${name}: the proof's tree size is not its checkpoint's`);
   if (count > 0) {
     const range = { start: first, end: first + count };
-    const leafHashes = leaves.operTimes.map((operTime, i) => leafHashOf(hashing, { operTime, digest: leaves.digests.subarray(32 * i, 32 * i + 32) }));
+    const leafHashes = leafHashesOf(hashing, leaves);
     let root: Hash;
     try {
       root = rootFromRangeProof(hashing, proof.treeSize, range, (span) => spanHashFromLeaves(hashing, span, leafHashes, first),
@@ -182,7 +182,7 @@ export function verifyRecordsInRange(records: readonly HeldRecord[], proven: Pro
     if (record) {
       held.delete(id);
       const recordsDigest = isDigested(record) ? record.digest : recordDigest(check.hashing, completed(record, proven.extraFields(id), where));
-      if (record.operTime !== operTime || !equalHashes(recordsDigest, digests.subarray(32 * i, 32 * i + 32))) {
+      if (record.operTime !== operTime || !equalHashes(recordsDigest, digestAt(digests, i))) {
         throw new IntegrityError(`${where} was changed: it does not match its leaf`);
       }
     } else if (check.window && operTime >= check.window.fromMs && operTime < check.window.toMs) {

@@ -5,7 +5,7 @@ import { logKeyPathFor, readLogKeyIfAny } from '../../integrity/key-file.js';
 import { nodeHashing, verifyEd25519 } from '../../integrity/node-crypto.js';
 import { verifyStoreLogs } from '../../integrity/verify-logs.js';
 import { IntegrityError } from '../../integrity/integrity-error.js';
-import { isProofFile, OLDER_PROOF_FILE_FORMATS } from '../../integrity/proof-file.js';
+import { isProofFile, olderProofFileFormat } from '../../integrity/proof-file.js';
 import { logName, logOrigin } from '../../integrity/seal.js';
 import { verifyProofRange, verifyRecordsInRange, type HeldRecord } from '../../integrity/verify-proof.js';
 import { readExportDigested } from '../export-digests.js';
@@ -68,9 +68,8 @@ async function verifyExport(file: string, options: VerifyOptions, key: NoteKey, 
   } catch (error) {
     throw new CliError(`proof file ${proofPath}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'not JSON'})`);
   }
-  if (OLDER_PROOF_FILE_FORMATS.includes((proofFile as { format?: string } | null)?.format ?? '')) {
-    throw new CliError(`proof file ${proofPath}: written by an older calllogs (${(proofFile as { format: string }).format}): export it again`);
-  }
+  const older = olderProofFileFormat(proofFile);
+  if (older) throw new CliError(`proof file ${proofPath}: written by an older calllogs (${older}): export it again`);
   if (!isProofFile(proofFile)) throw new CliError(`proof file ${proofPath}: not a proof file written by calllogs export --proof`);
   const saved = since.find((c) => c.origin === logOrigin(key.name, proofFile.vdnId ?? 0));
   if (options.since && !saved) throw new CliError(`--since ${options.since}: holds no checkpoint of this log`);
