@@ -8,7 +8,7 @@
 //   2. sealing a backlog (records imported, which the import does not seal): records per second;
 //   3. `calllogs verify` of a 1,000,000-record export of one VDN with its proof (--verify-records);
 //   4. the proof of a 7-day window of the hot VDN of a 1,000,000-record store (30 days, VDN 1
-//      holding 30 %), both stores: the server's work per call (buildProof and the JSON answer), p50 and p95.
+//      holding 30 %), both stores: the server's work per call (buildProof and the answer's bytes), p50 and p95.
 // Usage: node bench/integrity.mjs [--records 200000] [--rounds 3] [--verify-records 1000000] [--pg URL] [--only 1234]
 //        [--baseline DIR]   (3 and 4: another checkout, built, measured in the same run; its ratio printed)
 import { execFileSync } from 'node:child_process';
@@ -19,7 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { pino } from 'pino';
-import { proofResponseBody } from '../dist/contract/proof.js';
+import { proofResponseBytes } from '../dist/contract/proof.js';
 import { formatVerifierKey } from '../dist/integrity/checkpoint.js';
 import { generateSigningKey } from '../dist/integrity/node-crypto.js';
 import { buildProof } from '../dist/integrity/proofs.js';
@@ -160,25 +160,28 @@ async function proofTimes(kind) {
   const { store } = await sealedStore(1_000_000, undefined, target.url);
   const end = Date.UTC(2026, 9, 31); // the generator's last day
   const window = { fromMs: end - 7 * 86_400_000, toMs: end };
-  const builds = [['this', { buildProof, proofResponseBody, store }]];
+  const builds = [['this', { buildProof, answer: proofResponseBytes, store }]];
   if (values.baseline) {
     const from = (module) => import(join(values.baseline, 'dist', module));
-    const [{ buildProof: baseProof }, { proofResponseBody: baseBody }, { openStore: baseOpen }] = await Promise.all(
+    const [{ buildProof: baseProof }, baseContract, { openStore: baseOpen }] = await Promise.all(
       ['integrity/proofs.js', 'contract/proof.js', 'store/open.js'].map(from),
     );
     // Its own store code on the same database.
-    builds.push(['baseline', { buildProof: baseProof, proofResponseBody: baseBody, store: await baseOpen(target.url) }]);
+    // Checkouts before the proof's JSON text (ff0e3b0 and earlier) answered with an object Fastify serialised.
+    const answer = baseContract.proofResponseBytes ?? ((proof) => Buffer.from(JSON.stringify(baseContract.proofResponseBody(proof))));
+    builds.push(['baseline', { buildProof: baseProof, answer, store: await baseOpen(target.url) }]);
   }
   const times = new Map(builds.map(([name]) => [name, []]));
   for (let i = 0; i < 21; i++) {
     for (const [name, build] of builds) {
       const t = performance.now();
       const proof = await build.buildProof(build.store.integrity, HOT_VDN, { window }, {});
-      const answer = JSON.stringify(build.proofResponseBody(proof));
+      const answer = build.answer(proof);
       // The first call of each warms up and is not counted.
       if (i > 0) times.get(name).push(performance.now() - t);
       if (i === 0 && name === 'this') {
-        console.log(`   ${kind.padEnd(8)} ${fmt(proof.leaves.ids.length)} leaves, extra fields of ${fmt(proof.extraFields.ids.length)} records, ${proof.rangeProof.length} range-proof hashes, answer ${fmt(answer.length / 1024)} KiB`);
+        const { leaves, extraFields, rangeProof } = JSON.parse(Buffer.from(answer).toString());
+        console.log(`   ${kind.padEnd(8)} ${fmt(leaves.ids.length)} leaves, extra fields of ${fmt(extraFields.ids.length)} records, ${rangeProof.length} range-proof hashes, answer ${fmt(answer.length / 1024)} KiB`);
       }
     }
   }

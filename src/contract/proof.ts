@@ -66,6 +66,57 @@ export interface LogProof {
 
 export interface ProofResponseBody extends ErrorBody, LogProof {}
 
+/** Each column of `T` as the JSON text of its array. */
+export type JsonColumns<T> = { [K in keyof T]: string };
+
+/**
+ * A proof as the server builds it: its long columns are JSON text as the database aggregated them,
+ * written into the answer (or a proof file) without being parsed and serialised again — for a week
+ * of a busy VDN that was two thirds of the call's time.
+ */
+export interface LogProofJson extends Omit<LogProof, 'leaves' | 'extraFields'> {
+  leaves: JsonColumns<ProofLeaves>;
+  extraFields: JsonColumns<ProofExtraFields> | null;
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * Text parts as one UTF-8 byte array, each part encoded on its own: one string concatenated from
+ * a database's megabytes is flattened before it is encoded, which took 4x as long.
+ */
+export function utf8Of(parts: readonly string[]): Uint8Array {
+  const encoded = parts.map((part) => utf8.encode(part));
+  const bytes = new Uint8Array(encoded.reduce((length, part) => length + part.length, 0));
+  let offset = 0;
+  for (const part of encoded) {
+    bytes.set(part, offset);
+    offset += part.length;
+  }
+  return bytes;
+}
+
+/** JSON text, in parts, of an object whose every value is given as JSON text. */
+function objectJsonParts(members: Record<string, string>): string[] {
+  const parts = Object.entries(members).flatMap(([name, value], i) => [`${i ? ',' : '{'}${JSON.stringify(name)}:`, value]);
+  return parts.length ? [...parts, '}'] : ['{}'];
+}
+
+/** The JSON text, in parts, of a proof after the members of `head`: it reads back as `head` and a LogProof. */
+function proofJsonParts(head: object, proof: LogProofJson): string[] {
+  const { leaves, extraFields, ...rest } = proof;
+  return [
+    `${JSON.stringify({ ...head, ...rest }).slice(0, -1)},"leaves":`, ...objectJsonParts(leaves),
+    ',"extraFields":', ...(extraFields ? objectJsonParts(extraFields) : ['null']), '}',
+  ];
+}
+
+/** The JSON text of a proof, in parts: it reads back as a LogProof. */
+export const logProofJsonParts = (proof: LogProofJson): string[] => proofJsonParts({}, proof);
+
+/** The proof interface's answer (a ProofResponseBody) as JSON in UTF-8. */
+export const proofResponseBytes = (proof: LogProofJson): Uint8Array => utf8Of(proofJsonParts(errorBody(SUCCESS_CODE, PROOF_SUCCESS_DESC), proof));
+
 export function validateProofBody(body: unknown): ProofSelection {
   const fields = checkBodyShape(body);
   const byTime = !isEmpty(fields.beginTime) || !isEmpty(fields.endTime);
@@ -80,6 +131,3 @@ export function validateProofBody(body: unknown): ProofSelection {
   return { kind: 'leaves', first, last, fromTreeSize };
 }
 
-export function proofResponseBody(proof: LogProof): ProofResponseBody {
-  return { ...errorBody(SUCCESS_CODE, PROOF_SUCCESS_DESC), ...proof };
-}

@@ -1,5 +1,5 @@
 import { fieldError } from '../contract/codes.js';
-import { MAX_PROOF_LEAVES, type LogProof, type ProofExtraFields } from '../contract/proof.js';
+import { MAX_PROOF_LEAVES, type JsonColumns, type LogProofJson, type ProofExtraFields } from '../contract/proof.js';
 import type { IntegrityRepository, LeafColumns } from '../store/types.js';
 import { toBase64 } from './encoding.js';
 import { STORED_FROM_LEVEL } from './log-append.js';
@@ -17,12 +17,13 @@ async function spanHashes(logs: IntegrityRepository, vdn: number, spans: Span[])
   return Promise.all(spans.map(async (span) => {
     const known = storedAt.get(span);
     if (known) return known;
-    return spanHashFromLeaves(nodeHashing, span, leafHashesOf(nodeHashing, await logs.leafColumns(vdn, span.start, span.end)), span.start);
+    const leaves = await logs.leafColumns(vdn, span.start, span.end);
+    return spanHashFromLeaves(nodeHashing, span, leafHashesOf(nodeHashing, { operTimes: JSON.parse(leaves.operTimes) as number[], digests: leaves.digests }), span.start);
   }));
 }
 
-const NO_LEAVES: LeafColumns = { ids: [], operTimes: [], digests: new Uint8Array() };
-const NO_EXTRA_FIELDS: ProofExtraFields = { ids: [], ak: [], clientIp: [], durationMs: [] };
+const NO_LEAVES: LeafColumns = { ids: '[]', operTimes: '[]', digests: new Uint8Array() };
+const NO_EXTRA_FIELDS: JsonColumns<ProofExtraFields> = { ids: '[]', ak: '[]', clientIp: '[]', durationMs: '[]' };
 
 /** The earliest and latest of some times (a loop: a spread of 100,000 arguments would overflow the stack). */
 function timeSpan(times: number[]): [number, number] {
@@ -43,14 +44,14 @@ export async function buildProof(
   vdn: number,
   selection: LeafSelection,
   options: { fromTreeSize?: number; maxLeaves?: number; extraFields?: boolean } = {},
-): Promise<LogProof> {
+): Promise<LogProofJson> {
   const { fromTreeSize, maxLeaves = MAX_PROOF_LEAVES, extraFields = true } = options;
   const head = await logs.head(vdn);
   const vdnId = vdn === 0 ? null : vdn;
   const size = head?.checkpointSize ?? 0;
   if (!head?.checkpoint || size === 0) {
     return {
-      vdnId, checkpoint: null, treeSize: 0, firstLeaf: null, leaves: { ids: [], operTimes: [], digests: '' },
+      vdnId, checkpoint: null, treeSize: 0, firstLeaf: null, leaves: { ...NO_LEAVES, digests: '""' },
       extraFields: extraFields ? NO_EXTRA_FIELDS : null, rangeProof: [], fromTreeSize: null, consistencyProof: [],
     };
   }
@@ -71,7 +72,7 @@ export async function buildProof(
   const extrasRead = !extraFields ? Promise.resolve(null)
     : !range ? Promise.resolve(NO_EXTRA_FIELDS)
     : 'window' in selection ? logs.recordExtras(vdn, selection.window.fromMs, selection.window.toMs - 1)
-    : leavesRead.then((leaves) => logs.recordExtras(vdn, ...timeSpan(leaves.operTimes)));
+    : leavesRead.then((leaves) => logs.recordExtras(vdn, ...timeSpan(JSON.parse(leaves.operTimes) as number[])));
   const rangeSpans = range ? rangeProofSpans(size, { start: range.first, end: range.last + 1 }) : [];
   const consistencySpans = fromTreeSize !== undefined ? consistencyProofSpans(fromTreeSize, size) : [];
   const [leaves, extras, rangeProof, consistencyProof] = await Promise.all([
@@ -82,7 +83,7 @@ export async function buildProof(
     checkpoint: head.checkpoint,
     treeSize: size,
     firstLeaf: range?.first ?? null,
-    leaves: { ids: leaves.ids, operTimes: leaves.operTimes, digests: toBase64(leaves.digests) },
+    leaves: { ids: leaves.ids, operTimes: leaves.operTimes, digests: JSON.stringify(toBase64(leaves.digests)) },
     extraFields: extras,
     rangeProof: rangeProof.map(toBase64),
     fromTreeSize: fromTreeSize ?? null,

@@ -97,7 +97,10 @@ export function toLogHead(row: LogHeadRow): StoredLogHead {
 export const toLeafEntry = (row: LeafRow): LeafEntry => ({ index: row.idx, recordId: row.record_id, operTime: row.oper_time, digest: row.digest });
 
 /** The fields a proof adds to what the calllogs answer gives, column by column, read from the time index alone. */
-const recordExtras = (jsonArray: string) => `SELECT ${jsonArray}(id) AS "ids", ${jsonArray}(ak) AS "ak", ${jsonArray}(client_ip) AS "clientIp", ${jsonArray}(duration_ms) AS "durationMs"
+const recordExtras = (jsonArray: (column: string) => string) => `SELECT ${jsonArray('id')} AS "ids", ${jsonArray('ak')} AS "ak", ${jsonArray('client_ip')} AS "clientIp", ${jsonArray('duration_ms')} AS "durationMs"
   FROM records WHERE vdn = $1 AND oper_time >= $2 AND oper_time <= $3`;
-export const RECORD_EXTRAS_SQLITE = recordExtras('json_group_array').replace(/\$\d/g, '?');
-export const RECORD_EXTRAS_POSTGRES = recordExtras('json_agg');
+/** A column's values as JSON array text ('[]' for no rows: PostgreSQL's json_agg gives NULL). */
+export const jsonArraySqlite = (column: string) => `json_group_array(${column})`;
+export const jsonArrayPostgres = (column: string, order = '') => `coalesce(json_agg(${column}${order})::text, '[]')`;
+export const RECORD_EXTRAS_SQLITE = recordExtras(jsonArraySqlite).replace(/\$\d/g, '?');
+export const RECORD_EXTRAS_POSTGRES = recordExtras(jsonArrayPostgres);

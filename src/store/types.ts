@@ -1,6 +1,6 @@
 import type { CallRecord } from '../contract/record.js';
 import type { RecordLookup } from '../contract/record-lookup.js';
-import type { ProofExtraFields } from '../contract/proof.js';
+import type { JsonColumns, ProofExtraFields, ProofLeaves } from '../contract/proof.js';
 import type { RecordFilters } from '../contract/filters.js';
 import type { Outcome, TimeWindow, UrlFilter } from '../contract/query.js';
 import type { CallCounts, Percentiles } from '../contract/stats.js';
@@ -157,10 +157,11 @@ export interface LeafEntry {
   digest: Uint8Array;
 }
 
-/** Consecutive leaves of a log: element `i` of each column is of the range's leaf `i`. */
-export interface LeafColumns {
-  ids: string[];
-  operTimes: number[];
+/**
+ * Consecutive leaves of a log: element `i` of each column is of the range's leaf `i`. The ids and
+ * times are JSON array text as the database aggregated them: a proof's answer takes them unparsed.
+ */
+export interface LeafColumns extends Pick<JsonColumns<ProofLeaves>, 'ids' | 'operTimes'> {
   /** The digests, 32 bytes each, concatenated. */
   digests: Uint8Array;
 }
@@ -192,10 +193,10 @@ export interface IntegrityRepository {
   head(vdn: number): Promise<StoredLogHead | undefined>;
   /** The first and last index (inclusive) of the log's leaves below `size` received in [fromMs, toMs]. */
   leafRange(vdn: number, fromMs: number, toMs: number, size: number): Promise<{ first: number; last: number } | undefined>;
-  /** Leaves `start` to `end - 1` of a log, in order, column by column (aggregated by the database: no row objects). */
+  /** Leaves `start` to `end - 1` of a log, in order, column by column (aggregated by the database: no row objects, nothing parsed). */
   leafColumns(vdn: number, start: number, end: number): Promise<LeafColumns>;
-  /** The fields the calllogs answer leaves out, of the VDN's records received in [fromMs, toMs] (read from the time index alone). */
-  recordExtras(vdn: number, fromMs: number, toMs: number): Promise<ProofExtraFields>;
+  /** The fields the calllogs answer leaves out, of the VDN's records received in [fromMs, toMs] (read from the time index alone), as JSON array text. */
+  recordExtras(vdn: number, fromMs: number, toMs: number): Promise<JsonColumns<ProofExtraFields>>;
   /** Stored subtree hashes (log-append.ts) by level and index, in the order asked; throws when one is missing. */
   nodeHashes(vdn: number, nodes: { level: number; index: number }[]): Promise<Uint8Array[]>;
   /** A log's leaves `start` to `end - 1` (by default all), in order, each with its record as stored now. */

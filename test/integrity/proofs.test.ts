@@ -23,11 +23,19 @@ describe.each(stores)('the proof interface on %s', (_name, newDb) => {
   let client: CalllogsClient;
   let scoped: CalllogsClient;
   const dir = tempDir();
-  // 300 calls of VDN 2 on day 1, 200 on day 2, 50 of VDN 3 between them.
+  // The fields the database writes into a proof's answer as JSON itself, in every spelling a record may hold.
+  const oddExtras: [string | null, string | null, number | null][] = [
+    ['ak "quoted" \\ back\\slash /', '::ffff:10.0.0.1', null],
+    ['ak-ünïcødé-日本-😀', null, 0],
+    ['ak\u0001ctl\ttab\nnl\u2028', '2001:db8::1', 12_345.678],
+    [null, '', 1e-3],
+  ];
+  // 300 calls of VDN 2 on day 1, 200 on day 2, 50 of VDN 3 between them, VDN 3's odd ones on day 3.
   const records = [
     ...Array.from({ length: 300 }, (_, i) => makeRecord({ vdnId: 2, operTime: DAY1 + i * 1000, ak: 'ak-2', clientIp: '10.0.0.9', durationMs: i / 4 })),
     ...Array.from({ length: 50 }, (_, i) => makeRecord({ vdnId: 3, operTime: DAY1 + i * 1000 })),
     ...Array.from({ length: 200 }, (_, i) => makeRecord({ vdnId: 2, operTime: DAY1 + DAY + i * 1000 })),
+    ...oddExtras.map(([ak, clientIp, durationMs], i) => makeRecord({ vdnId: 3, operTime: DAY1 + 2 * DAY + i * 1000, ak, clientIp, durationMs })),
   ];
 
   beforeAll(async () => {
@@ -50,10 +58,10 @@ describe.each(stores)('the proof interface on %s', (_name, newDb) => {
   });
 
   /** The window's records as an integrator exports them from the calllogs interface. */
-  async function exported(beginTime: string, endTime: string): Promise<ProvableRecord[]> {
+  async function exported(beginTime: string, endTime: string, vdnId = 2): Promise<ProvableRecord[]> {
     const out: ProvableRecord[] = [];
-    for await (const log of client.records({ vdnId: 2, from: new Date(`${beginTime}Z`), to: new Date(`${endTime}Z`) })) {
-      out.push({ ...log, operTime: parseInstant(log.operTime)!, vdnId: 2 });
+    for await (const log of client.records({ vdnId, from: new Date(`${beginTime}Z`), to: new Date(`${endTime}Z`) })) {
+      out.push({ ...log, operTime: parseInstant(log.operTime)!, vdnId });
     }
     return out;
   }
@@ -83,6 +91,20 @@ describe.each(stores)('the proof interface on %s', (_name, newDb) => {
     expect(proof.checkpoint).toMatch(new RegExp(`^calllogs-[0-9a-f]{6}/vdn/2\n${proof.treeSize}\n`));
     const result = await verifyLogProof(held, proof, await check({ fromMs: DAY1, toMs: DAY1 + DAY }));
     expect(result).toEqual({ records: 300, firstLeaf: 0, lastLeaf: 299, treeSize: proof.treeSize });
+  });
+
+  it('carries every spelling of the extra fields through the answer unchanged, and answers an empty window', async () => {
+    const held = await exported('2022-08-22T00:00:00', '2022-08-22T23:59:59', 3);
+    expect(held).toHaveLength(oddExtras.length);
+    const proof = await client.proof({ vdnId: 3, beginTime: '2022-08-22 00:00:00', endTime: '2022-08-22 23:59:59' });
+    const extras = proof.extraFields!;
+    const byId = extras.ids.map((id, i) => [id, [extras.ak[i], extras.clientIp[i], extras.durationMs[i]]]);
+    expect(Object.fromEntries(byId)).toEqual(Object.fromEntries(records.slice(-oddExtras.length).map((r, i) => [r.id, oddExtras[i]])));
+    await expect(verifyLogProof(held, proof, await check({ fromMs: DAY1 + 2 * DAY, toMs: DAY1 + 3 * DAY }))).resolves.toMatchObject({ records: oddExtras.length });
+
+    const empty = await client.proof({ vdnId: 3, beginTime: '2022-08-25 00:00:00', endTime: '2022-08-25 23:59:59' });
+    expect(empty).toMatchObject({ vdnId: 3, firstLeaf: null, leaves: { ids: [], operTimes: [], digests: '' }, extraFields: { ids: [], ak: [], clientIp: [], durationMs: [] }, rangeProof: [] });
+    expect(empty.treeSize).toBe(proof.treeSize);
   });
 
   it('names a changed, a withheld and an invented record', async () => {

@@ -4,7 +4,8 @@ import { writeFileSync } from 'node:fs';
 import { MAX_VDN, MAX_WINDOW_SECONDS, MIN_VDN } from '../../contract/query.js';
 import { toRecordLine, type RecordLine } from '../../contract/record.js';
 import { epochMsToWallTime, formatWallTime, processTimeZone } from '../../contract/time.js';
-import { PROOF_FILE_FORMAT, type ProofFile } from '../../integrity/proof-file.js';
+import { logProofJsonParts } from '../../contract/proof.js';
+import { proofFileBytes } from '../../integrity/proof-file.js';
 import { buildProof } from '../../integrity/proofs.js';
 import { readCheckpointNotes, unsignedCheckpoint } from '../saved-checkpoints.js';
 import { CliError } from '../cli-error.js';
@@ -78,7 +79,7 @@ async function exportFromStore(options: ExportOptions, db: string): Promise<void
     // From the store itself any range is one proof, however many leaves it spans; the records
     // written carry every field their digests cover, so the proof need not repeat any.
     const proof = await buildProof(store.integrity, vdnId ?? 0, { window }, { fromTreeSize, maxLeaves: Infinity, extraFields: false });
-    writeProofFile(options.proof, { format: PROOF_FILE_FORMAT, vdnId: vdnId ?? null, windows: [{ ...window, proof }] });
+    writeFileSync(options.proof, proofFileBytes(vdnId ?? null, [{ ...window, proofJson: logProofJsonParts(proof) }]));
   });
 }
 
@@ -97,10 +98,6 @@ function savedTreeSize(options: ExportOptions, vdnId: number | null): number | u
   const saved = readCheckpointNotes(options.since, '--since').map(unsignedCheckpoint).find((c) => c?.origin.endsWith(suffix));
   if (!saved) throw new CliError(`--since ${options.since}: holds no checkpoint of ${vdnId === null ? 'the no-VDN log' : `VDN ${vdnId}`}`);
   return saved.size;
-}
-
-function writeProofFile(path: string, file: ProofFile): void {
-  writeFileSync(path, JSON.stringify(file) + '\n');
 }
 
 async function exportFromServer(options: ExportOptions): Promise<void> {
@@ -130,14 +127,14 @@ async function exportFromServer(options: ExportOptions): Promise<void> {
     if (options.proof) {
       // The interface proves at most 7 days at a time, like the query: one proof per window.
       const fromTreeSize = savedTreeSize(options, vdnId);
-      const windows: ProofFile['windows'] = [];
+      const windows: Parameters<typeof proofFileBytes>[1] = [];
       const wall = (ms: number) => formatWallTime(epochMsToWallTime(ms, timeZone));
       for (let begin = fromMs; begin <= toMs; begin += MAX_WINDOW_SECONDS * 1000) {
         const end = Math.min(begin + MAX_WINDOW_SECONDS * 1000 - 1000, toMs);
         const proof = await client.proof({ vdnId, beginTime: wall(begin), endTime: wall(end), ...(fromTreeSize ? { fromTreeSize } : {}) });
-        windows.push({ fromMs: begin, toMs: end + 1000, proof });
+        windows.push({ fromMs: begin, toMs: end + 1000, proofJson: [JSON.stringify(proof)] });
       }
-      writeProofFile(options.proof, { format: PROOF_FILE_FORMAT, vdnId, windows });
+      writeFileSync(options.proof, proofFileBytes(vdnId, windows));
     }
   } finally {
     bar?.stop();

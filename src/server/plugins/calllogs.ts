@@ -1,9 +1,9 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CalllogsError, SUCCESS_CODE } from '../../contract/codes.js';
 import { parseJsonBody, requireJsonContentType } from '../../contract/body.js';
 import { queryWindow, validateQueryBody, validateStatsBody } from '../../contract/query.js';
 import { STATS_SUCCESS_DESC, statsBucketMs, statsResponseBody, type StatsResponseBody } from '../../contract/stats.js';
-import { PROOF_SUCCESS_DESC, proofResponseBody, validateProofBody, type ProofResponseBody } from '../../contract/proof.js';
+import { PROOF_SUCCESS_DESC, proofResponseBytes, validateProofBody } from '../../contract/proof.js';
 import { toOpenapiLog } from '../../contract/record.js';
 import { RECORD_SUCCESS_DESC, recordResponseBody, validateRecordBody, type RecordResponseBody } from '../../contract/record-lookup.js';
 import { QUERY_SUCCESS_DESC, queryResponseBody, type QueryResponseBody } from '../../contract/response.js';
@@ -88,13 +88,15 @@ async function answerRecord(request: FastifyRequest, vdnId: number, options: Cal
   return recordResponseBody(record);
 }
 
-/** The proof of the VDN's log for a window (read in the server's zone) or a leaf range. */
-async function answerProof(request: FastifyRequest, vdnId: number, options: CalllogsOptions): Promise<ProofResponseBody> {
+/** The proof of the VDN's log for a window (read in the server's zone) or a leaf range: a ProofResponseBody, in JSON. */
+async function answerProof(request: FastifyRequest, reply: FastifyReply, vdnId: number, options: CalllogsOptions): Promise<Buffer> {
   const selection = validateProofBody(jsonBody(request));
   const leaves = selection.kind === 'window' ? { window: queryWindow(selection.window, options.timeZone) } : selection;
   const proof = await buildProof(options.store.integrity, vdnId, leaves, { fromTreeSize: selection.fromTreeSize });
   request.callResult = { code: SUCCESS_CODE, desc: PROOF_SUCCESS_DESC };
-  return proofResponseBody(proof);
+  reply.type('application/json; charset=utf-8');
+  const answer = proofResponseBytes(proof);
+  return Buffer.from(answer.buffer, answer.byteOffset, answer.length);
 }
 
 /** The vendor's "Querying Interface Invocation Records" interface and our extensions, in the signed scope. */
@@ -103,7 +105,7 @@ export async function calllogsRoutes(app: FastifyInstance, options: CalllogsOpti
   app.post(CALLLOGS_ROUTE, { config: OWN }, (request) => answerQuery(request, callVdn(request)!, options));
   app.post(STATS_ROUTE, { config: OWN }, (request) => answerStats(request, callVdn(request)!, options));
   app.post(RECORD_ROUTE, { config: OWN }, (request) => answerRecord(request, callVdn(request)!, options));
-  app.post(PROOF_ROUTE, { config: OWN }, (request) => answerProof(request, callVdn(request)!, options));
+  app.post(PROOF_ROUTE, { config: OWN }, (request, reply) => answerProof(request, reply, callVdn(request)!, options));
   // Calls that named no VDN: in the scope of all-VDN keys only (authentication.ts).
   app.post(CALLLOGS_NO_VDN_ROUTE, { config: OWN }, (request) => answerQuery(request, NO_VDN, options));
 }

@@ -1,10 +1,10 @@
 import type pg from 'pg';
-import type { ProofExtraFields } from '../../contract/proof.js';
+import type { JsonColumns, ProofExtraFields } from '../../contract/proof.js';
 import type { CallRecord } from '../../contract/record.js';
 import { emptyHead, packFrontier, unpackFrontier, type LogHeadState } from '../../integrity/log-append.js';
 import { nodeHashing } from '../../integrity/node-crypto.js';
 import { sealRecords } from '../../integrity/seal.js';
-import { RECORD_EXTRAS_POSTGRES, R_RECORD_COLUMNS, toLeafEntry, toLogHead, toRecord, type LeafRow, type LogHeadRow, type RecordRow } from '../rows.js';
+import { jsonArrayPostgres, RECORD_EXTRAS_POSTGRES, R_RECORD_COLUMNS, toLeafEntry, toLogHead, toRecord, type LeafRow, type LogHeadRow, type RecordRow } from '../rows.js';
 import type { IntegrityRepository, LeafColumns, LeafWithRecord, StoredLogHead } from '../types.js';
 
 /** Any constant: the advisory lock that lets one sealer at a time work on a database. */
@@ -109,17 +109,17 @@ export class PostgresIntegrity implements IntegrityRepository {
   }
 
   async leafColumns(vdn: number, start: number, end: number): Promise<LeafColumns> {
-    const row = (await this.pool.query<{ ids: string[] | null; times: number[] | null; digests: Buffer | null }>(
-      `SELECT json_agg(record_id ORDER BY idx) AS ids, json_agg(oper_time ORDER BY idx) AS times, string_agg(digest, ''::bytea ORDER BY idx) AS digests
+    const row = (await this.pool.query<{ ids: string; times: string; digests: Buffer | null }>(
+      `SELECT ${jsonArrayPostgres('record_id', ' ORDER BY idx')} AS ids, ${jsonArrayPostgres('oper_time', ' ORDER BY idx')} AS times,
+         string_agg(digest, ''::bytea ORDER BY idx) AS digests
        FROM log_leaves WHERE vdn = $1 AND idx >= $2 AND idx < $3`,
       [vdn, start, end],
     )).rows[0]!;
-    return { ids: row.ids ?? [], operTimes: row.times ?? [], digests: row.digests ?? new Uint8Array() };
+    return { ids: row.ids, operTimes: row.times, digests: row.digests ?? new Uint8Array() };
   }
 
-  async recordExtras(vdn: number, fromMs: number, toMs: number): Promise<ProofExtraFields> {
-    const row = (await this.pool.query<{ [F in keyof ProofExtraFields]: ProofExtraFields[F] | null }>(RECORD_EXTRAS_POSTGRES, [vdn, fromMs, toMs])).rows[0]!;
-    return { ids: row.ids ?? [], ak: row.ak ?? [], clientIp: row.clientIp ?? [], durationMs: row.durationMs ?? [] };
+  async recordExtras(vdn: number, fromMs: number, toMs: number): Promise<JsonColumns<ProofExtraFields>> {
+    return (await this.pool.query<JsonColumns<ProofExtraFields>>(RECORD_EXTRAS_POSTGRES, [vdn, fromMs, toMs])).rows[0]!;
   }
 
   async nodeHashes(vdn: number, nodes: { level: number; index: number }[]): Promise<Uint8Array[]> {

@@ -1,10 +1,10 @@
 import type Database from 'better-sqlite3';
-import type { ProofExtraFields } from '../../contract/proof.js';
+import type { JsonColumns, ProofExtraFields } from '../../contract/proof.js';
 import type { CallRecord } from '../../contract/record.js';
 import { emptyHead, packFrontier, unpackFrontier, type LogHeadState } from '../../integrity/log-append.js';
 import { nodeHashing } from '../../integrity/node-crypto.js';
 import { logOf, sealRecords } from '../../integrity/seal.js';
-import { RECORD_COLUMNS, RECORD_EXTRAS_SQLITE, R_RECORD_COLUMNS, toLeafEntry, toLogHead, toRecord, type LeafRow, type LogHeadRow, type RecordRow } from '../rows.js';
+import { jsonArraySqlite, RECORD_COLUMNS, RECORD_EXTRAS_SQLITE, R_RECORD_COLUMNS, toLeafEntry, toLogHead, toRecord, type LeafRow, type LogHeadRow, type RecordRow } from '../rows.js';
 import type { IntegrityRepository, LeafColumns, LeafWithRecord, StoredLogHead } from '../types.js';
 import { guarded } from './guarded.js';
 
@@ -96,18 +96,15 @@ export class SqliteIntegrity implements IntegrityRepository {
       // In the primary key's order, which the range scan feeds the aggregates (an ORDER BY inside
       // them would sort the rows again: 3x slower). group_concat keeps a blob's bytes as they are.
       const row = this.db.prepare(
-        `SELECT json_group_array(record_id) AS ids, json_group_array(oper_time) AS times, CAST(group_concat(digest, '') AS BLOB) AS digests
+        `SELECT ${jsonArraySqlite('record_id')} AS ids, ${jsonArraySqlite('oper_time')} AS times, CAST(group_concat(digest, '') AS BLOB) AS digests
          FROM log_leaves WHERE vdn = ? AND idx >= ? AND idx < ?`,
       ).get(vdn, start, end) as { ids: string; times: string; digests: Buffer | null };
-      return { ids: JSON.parse(row.ids) as string[], operTimes: JSON.parse(row.times) as number[], digests: row.digests ?? new Uint8Array() };
+      return { ids: row.ids, operTimes: row.times, digests: row.digests ?? new Uint8Array() };
     });
   }
 
-  recordExtras(vdn: number, fromMs: number, toMs: number): Promise<ProofExtraFields> {
-    return guarded(() => {
-      const row = this.db.prepare(RECORD_EXTRAS_SQLITE).get(vdn, fromMs, toMs) as Record<keyof ProofExtraFields, string>;
-      return { ids: JSON.parse(row.ids), ak: JSON.parse(row.ak), clientIp: JSON.parse(row.clientIp), durationMs: JSON.parse(row.durationMs) } as ProofExtraFields;
-    });
+  recordExtras(vdn: number, fromMs: number, toMs: number): Promise<JsonColumns<ProofExtraFields>> {
+    return guarded(() => this.db.prepare(RECORD_EXTRAS_SQLITE).get(vdn, fromMs, toMs) as JsonColumns<ProofExtraFields>);
   }
 
   nodeHashes(vdn: number, nodes: { level: number; index: number }[]): Promise<Uint8Array[]> {
