@@ -17,6 +17,8 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import pg from 'pg';
 import { pino } from 'pino';
 import { proofResponseBytes } from '../dist/contract/proof.js';
@@ -145,7 +147,8 @@ async function sealBacklog(kind) {
 
 /** A store of `count` generated records (SQLite unless given), sealed and signed; `mapVdn` may move them all into one VDN. */
 async function sealedStore(count, mapVdn = (r) => r, path = join(mkdtempSync(join(dir, 'big-')), 'calllogs.db')) {
-  const store = await openStore(path);
+  // As `serve` opens it (SQLite: a proof's long reads on threads).
+  const store = await openStore(path, { readThreads: true });
   await store.integrity.registerKey(formatVerifierKey(key.note));
   await importRecords(store, count, mapVdn);
   const started = performance.now();
@@ -172,8 +175,12 @@ async function proofTimes(kind) {
     builds.push(['baseline', { buildProof: baseProof, answer, store: await baseOpen(target.url) }]);
   }
   const times = new Map(builds.map(([name]) => [name, []]));
+  // Each call starts from a collected heap: neither build pays for the other's garbage.
+  setFlagsFromString('--expose-gc');
+  const collect = runInNewContext('gc');
   for (let i = 0; i < 21; i++) {
     for (const [name, build] of builds) {
+      collect();
       const t = performance.now();
       const proof = await build.buildProof(build.store.integrity, HOT_VDN, { window }, {});
       const answer = build.answer(proof);

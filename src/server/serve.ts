@@ -71,6 +71,8 @@ export async function startServer(config: ServerConfig, role?: WorkerRole): Prom
     // release SQLite's write lock. Otherwise a batch is a few milliseconds of inserts, cheaper in
     // place than handed to a thread (measured: bench/gateway.mjs).
     writeThread: config.durable || role !== undefined,
+    // A proof's long reads (a week of a busy VDN: ~40 ms) side by side, off the event loop.
+    readThreads: true,
   });
   const keys = new KeyStore(store.keys, config.masterKey, config.keyCacheMs);
   // The writer only reports failures once records flow, which is after the app exists.

@@ -9,6 +9,8 @@ export interface OpenOptions {
   durable?: boolean;
   /** SQLite: write record batches on a thread of their own (for a server). */
   writeThread?: boolean;
+  /** SQLite: read a proof's long columns on threads of their own (for a server). */
+  readThreads?: boolean;
   /** Told about a data file or folder found open to other users (default: standard error). */
   warn?: Warn;
 }
@@ -20,6 +22,6 @@ export interface OpenOptions {
 export async function openStore(db: string, options: OpenOptions = {}): Promise<LogStore> {
   if (isPostgresUrl(db)) return (await import('./postgres/postgres-store.js')).PostgresStore.open(db, options);
   const { SqliteStore } = await import('./sqlite/sqlite-store.js');
-  return SqliteStore.open(db, { durable: options.durable, writeThread: options.writeThread, warn: options.warn });
+  return SqliteStore.open(db, { durable: options.durable, writeThread: options.writeThread, readThreads: options.readThreads, warn: options.warn });
 }
 

@@ -4,9 +4,11 @@ import type { CallRecord } from '../../contract/record.js';
 import { emptyHead, packFrontier, unpackFrontier, type LogHeadState } from '../../integrity/log-append.js';
 import { nodeHashing } from '../../integrity/node-crypto.js';
 import { logOf, sealRecords } from '../../integrity/seal.js';
-import { jsonArraySqlite, RECORD_COLUMNS, RECORD_EXTRAS_SQLITE, R_RECORD_COLUMNS, toLeafEntry, toLogHead, toRecord, type LeafRow, type LogHeadRow, type RecordRow } from '../rows.js';
+import { RECORD_COLUMNS, R_RECORD_COLUMNS, toLeafEntry, toLogHead, toRecord, type LeafRow, type LogHeadRow, type RecordRow } from '../rows.js';
 import type { IntegrityRepository, LeafColumns, LeafWithRecord, StoredLogHead } from '../types.js';
 import { guarded } from './guarded.js';
+import { readProofColumns, type ProofColumns, type ProofColumnsRead } from './proof-columns.js';
+import type { ProofReadThreads } from './read-threads.js';
 
 
 /**
@@ -19,7 +21,8 @@ import { guarded } from './guarded.js';
 export class SqliteIntegrity implements IntegrityRepository {
   private readonly sealBatch: (max: number) => number;
 
-  constructor(private readonly db: Database.Database) {
+  /** `reads`: threads for a proof's long reads (else they run on this connection). */
+  constructor(private readonly db: Database.Database, private readonly reads?: ProofReadThreads) {
     const sealedRowid = db.prepare<[], number>('SELECT sealed_rowid FROM log_state').pluck();
     const unsealed = db.prepare<[number, number], RecordRow & { seq: number }>(
       `SELECT rowid AS seq, ${RECORD_COLUMNS.join(', ')} FROM records WHERE rowid > ? ORDER BY rowid LIMIT ?`,
@@ -92,19 +95,15 @@ export class SqliteIntegrity implements IntegrityRepository {
   }
 
   leafColumns(vdn: number, start: number, end: number): Promise<LeafColumns> {
-    return guarded(() => {
-      // In the primary key's order, which the range scan feeds the aggregates (an ORDER BY inside
-      // them would sort the rows again: 3x slower). group_concat keeps a blob's bytes as they are.
-      const row = this.db.prepare(
-        `SELECT ${jsonArraySqlite('record_id')} AS ids, ${jsonArraySqlite('oper_time')} AS times, CAST(group_concat(digest, '') AS BLOB) AS digests
-         FROM log_leaves WHERE vdn = ? AND idx >= ? AND idx < ?`,
-      ).get(vdn, start, end) as { ids: string; times: string; digests: Buffer | null };
-      return { ids: row.ids, operTimes: row.times, digests: row.digests ?? new Uint8Array() };
-    });
+    return this.proofColumns({ read: 'leafColumns', vdn, start, end });
   }
 
   recordExtras(vdn: number, fromMs: number, toMs: number): Promise<JsonColumns<ProofExtraFields>> {
-    return guarded(() => this.db.prepare(RECORD_EXTRAS_SQLITE).get(vdn, fromMs, toMs) as JsonColumns<ProofExtraFields>);
+    return this.proofColumns({ read: 'recordExtras', vdn, fromMs, toMs });
+  }
+
+  private proofColumns<R extends ProofColumnsRead>(request: R): Promise<ProofColumns<R>> {
+    return this.reads ? this.reads.run(request) : guarded(() => readProofColumns(this.db, request));
   }
 
   nodeHashes(vdn: number, nodes: { level: number; index: number }[]): Promise<Uint8Array[]> {

@@ -26,7 +26,8 @@ import { SqliteImport } from './import.js';
 import { guarded, translateError } from './guarded.js';
 import { migrate } from './migrate.js';
 import { SqliteIntegrity } from './sqlite-integrity.js';
-import { WriteThread } from './write-thread.js';
+import { DbThread, sqliteWorkerUrl } from './db-thread.js';
+import { ProofReadThreads } from './read-threads.js';
 
 const RETENTION_BATCH = 2000;
 const INSERT = `INSERT INTO records (${RECORD_COLUMNS.join(', ')}) VALUES (${RECORD_COLUMNS.map(() => '?').join(', ')})`;
@@ -58,7 +59,8 @@ export class SqliteStore implements LogStore {
 
   private constructor(
     db: Database.Database,
-    private readonly writes: WriteThread | undefined,
+    private readonly writes: DbThread<CallRecord[], void> | undefined,
+    private readonly reads: ProofReadThreads | undefined,
   ) {
     this.db = db;
     this.insertNew = db.prepare(INSERT);
@@ -80,24 +82,30 @@ export class SqliteStore implements LogStore {
       this.addTalliesAfter(before);
     }).immediate;
     this.keys = new SqliteKeys(db);
-    this.integrity = new SqliteIntegrity(db);
+    this.integrity = new SqliteIntegrity(db, reads);
   }
 
   /**
    * `busyTimeoutMs`: how long to wait for another process's write lock before answering 503.
    * WAL with synchronous=NORMAL loses no commit when the process dies, only on power loss;
    * `durable` syncs every commit so it survives that too. `writeThread`: record batches are
-   * written on a thread of their own (the server's choice; queries stay on this connection).
+   * written on a thread of their own, so that inserts and fsyncs never hold up the event loop;
+   * `readThreads`: a proof's long reads too (read-threads.ts). Both the server's choice; queries
+   * stay on this connection.
    */
-  static open(path: string, options: { busyTimeoutMs?: number; durable?: boolean; writeThread?: boolean; warn?: Warn } = {}): SqliteStore {
+  static open(path: string, options: { busyTimeoutMs?: number; durable?: boolean; writeThread?: boolean; readThreads?: boolean; warn?: Warn } = {}): SqliteStore {
     if (path !== ':memory:') protectDatabaseFiles(path, options.warn ?? warnOnStderr);
     const db = new Database(path);
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.durable ? 'FULL' : 'NORMAL'}`);
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     migrate(db);
-    const onThread = options.writeThread && path !== ':memory:';
-    return new SqliteStore(db, onThread ? new WriteThread({ path, durable: Boolean(options.durable) }) : undefined);
+    const file = path !== ':memory:';
+    return new SqliteStore(
+      db,
+      options.writeThread && file ? new DbThread('record write', sqliteWorkerUrl('write-worker.js'), { path, durable: Boolean(options.durable) }) : undefined,
+      options.readThreads && file ? new ProofReadThreads(path) : undefined,
+    );
   }
 
   private applyCounts(records: Parameters<typeof countDeltas>[0], sign: 1 | -1): void {
@@ -119,7 +127,7 @@ export class SqliteStore implements LogStore {
   }
 
   insertBatch(records: CallRecord[]): Promise<void> {
-    if (this.writes) return this.writes.insertBatch(records);
+    if (this.writes) return this.writes.run(records);
     return guarded(() => this.insertMany(records));
   }
 
@@ -215,7 +223,7 @@ export class SqliteStore implements LogStore {
   }
 
   async close(): Promise<void> {
-    await this.writes?.close();
+    await Promise.all([this.writes?.close(), this.reads?.close()]);
     if (this.db.open) this.db.close();
   }
 }
