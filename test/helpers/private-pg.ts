@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, readdirSync } from 'node:fs';
+import { chownSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from './tmp.js';
 
@@ -28,6 +28,16 @@ export function privatePostgresAvailable(): boolean {
   return false;
 }
 
+/**
+ * A port below the kernel's ephemeral range: while the test has the cluster stopped, an outgoing
+ * connection of the suite could otherwise be given the port, and the restart would fail to bind.
+ */
+function clusterPort(): number {
+  const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+  const top = Math.min(Number.isInteger(low) ? low : 32768, 32768);
+  return 10000 + Math.floor(Math.random() * (top - 10000));
+}
+
 /** A fresh cluster of our own on a free port, which a test may stop and start at will. */
 export function createPrivatePostgres(): PrivatePostgres {
   const bin = binDir()!;
@@ -36,7 +46,7 @@ export function createPrivatePostgres(): PrivatePostgres {
   const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }));
   chownSync(dir, uid, gid);
   const data = join(dir, 'data');
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  const port = clusterPort();
   const asPostgres = (tool: string, args: string[]) =>
     execFileSync('runuser', ['-u', 'postgres', '--', join(bin, tool), ...args], { stdio: 'ignore', timeout: 60_000 });
   asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
