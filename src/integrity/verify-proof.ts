@@ -164,6 +164,19 @@ export async function verifyProofRange(proof: LogProof, check: ProofKey): Promis
  * and unchanged (its digest and receive time are the leaf's), and no leaf of the range received in
  * the window is missing from the records.
  */
+/**
+ * When the records are exactly the range's leaves in leaf order, forwards or backwards (as exports
+ * list them), each leaf's record by its position: matching a million records then needs no map of
+ * their ids (a fifth of `calllogs verify`'s time). Otherwise undefined.
+ */
+function recordAtLeaf(records: readonly HeldRecord[], ids: readonly string[]): ((i: number) => HeldRecord) | undefined {
+  const last = ids.length - 1;
+  if (records.length !== ids.length) return undefined;
+  if (records.every((record, i) => record.id === ids[i])) return (i) => records[i]!;
+  if (records.every((record, i) => record.id === ids[last - i])) return (i) => records[last - i]!;
+  return undefined;
+}
+
 export function verifyRecordsInRange(records: readonly HeldRecord[], proven: ProvenRange, check: Pick<ProofCheck, 'hashing' | 'window'>): ProofVerification {
   const name = logName(proven.vdn);
   const wrongVdn = records.find((record) => logOf(record) !== proven.vdn);
@@ -173,26 +186,37 @@ export function verifyRecordsInRange(records: readonly HeldRecord[], proven: Pro
     return { records: 0, firstLeaf: null, lastLeaf: null, treeSize: 0 };
   }
   const { firstLeaf: first, ids, operTimes, digests } = proven;
-  const held = new Map(records.map((record) => [record.id, record]));
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i]!;
-    const operTime = operTimes[i]!;
-    const where = `record ${id} (leaf ${first + i} of ${name})`;
-    const record = held.get(id);
-    if (record) {
-      held.delete(id);
-      const recordsDigest = isDigested(record) ? record.digest : recordDigest(check.hashing, completed(record, proven.extraFields(id), where));
-      if (record.operTime !== operTime || !equalHashes(recordsDigest, digestAt(digests, i))) {
-        throw new IntegrityError(`${where} was changed: it does not match its leaf`);
-      }
-    } else if (check.window && operTime >= check.window.fromMs && operTime < check.window.toMs) {
-      throw new IntegrityError(`${where}, received ${new Date(operTime).toISOString()}, is missing from the records`);
+  const checkLeaf = (record: HeldRecord, i: number): void => {
+    const where = `record ${record.id} (leaf ${first + i} of ${name})`;
+    const recordsDigest = isDigested(record) ? record.digest : recordDigest(check.hashing, completed(record, proven.extraFields(record.id), where));
+    if (record.operTime !== operTimes[i] || !equalHashes(recordsDigest, digestAt(digests, i))) {
+      throw new IntegrityError(`${where} was changed: it does not match its leaf`);
     }
-  }
-  const stray = held.values().next();
-  if (!stray.done) {
-    const range = ids.length > 0 ? `leaves ${first}..${first + ids.length - 1}` : 'any leaf';
-    throw new IntegrityError(`record ${stray.value.id} is not among ${range} of ${name}'s log: it was never sealed there (invented or moved from another VDN; or written after the checkpoint: export again later)`);
+  };
+  const atLeaf = recordAtLeaf(records, ids);
+  if (atLeaf) {
+    for (let i = 0; i < ids.length; i++) checkLeaf(atLeaf(i), i);
+  } else {
+    const held = new Map<string, HeldRecord>();
+    for (const record of records) {
+      if (held.has(record.id)) throw new IntegrityError(`record ${record.id} appears more than once in the records`);
+      held.set(record.id, record);
+    }
+    for (let i = 0; i < ids.length; i++) {
+      const record = held.get(ids[i]!);
+      const operTime = operTimes[i]!;
+      if (record) {
+        held.delete(record.id);
+        checkLeaf(record, i);
+      } else if (check.window && operTime >= check.window.fromMs && operTime < check.window.toMs) {
+        throw new IntegrityError(`record ${ids[i]} (leaf ${first + i} of ${name}), received ${new Date(operTime).toISOString()}, is missing from the records`);
+      }
+    }
+    const stray = held.values().next();
+    if (!stray.done) {
+      const range = ids.length > 0 ? `leaves ${first}..${first + ids.length - 1}` : 'any leaf';
+      throw new IntegrityError(`record ${stray.value.id} is not among ${range} of ${name}'s log: it was never sealed there (invented or moved from another VDN; or written after the checkpoint: export again later)`);
+    }
   }
   return {
     records: records.length,

@@ -59,6 +59,14 @@ it('calllogs export --proof from a server and calllogs verify FILE: offline, nam
     expect(changed.stderr).toMatch(new RegExp(`^calllogs: error: verification failed: record ${JSON.parse(records[3]!).id} \\(leaf \\d+ of VDN 2\\) was changed: it does not match its leaf\\n$`));
     writeFileSync(out, records.filter((_, i) => i !== 10).join('\n'));
     expect((await verify()).stderr).toMatch(new RegExp(`record ${JSON.parse(records[10]!).id} \\(leaf \\d+ of VDN 2\\), received \\S+, is missing from the records`));
+    // A record given twice, one copy changed: refused, whichever copy the file holds first.
+    const copy = records[7]!.replace('"httpStatus":200', '"httpStatus":201').replace('"httpStatus":500', '"httpStatus":501');
+    for (const twice of [[copy, ...records], [...records, copy]]) {
+      writeFileSync(out, twice.join('\n'));
+      const refused = await verify();
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(new RegExp(`record ${JSON.parse(records[7]!).id} appears more than once in the records`));
+    }
 
     const otherKey = (await runCli(['log-key', '--db', join(tempDir(), 'other.db')])).code;
     expect(otherKey).toBe(1); // no key beside another store: nothing printed to pin by mistake

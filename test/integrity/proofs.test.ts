@@ -120,6 +120,32 @@ describe.each(stores)('the proof interface on %s', (_name, newDb) => {
     await expect(verifyLogProof([...held, invented], proof, await check(window))).rejects.toThrow(/record 166103911100000000012345678901 is not among leaves 300\.\.499/);
   });
 
+  it('matches records to leaves in any order, and refuses a record given twice', async () => {
+    const held = await exported('2022-08-21T00:00:00', '2022-08-21T23:59:59');
+    const proof = await client.proof({ vdnId: 2, beginTime: '2022-08-21 00:00:00', endTime: '2022-08-21 23:59:59' });
+    const window = await check({ fromMs: DAY1 + DAY, toMs: DAY1 + 2 * DAY });
+    const byLeaf = proof.leaves.ids.map((id) => held.find((r) => r.id === id)!);
+    const shuffled = held.map((r, i) => [(i * 7919) % held.length, r] as const).sort((a, b) => a[0] - b[0]).map(([, r]) => r);
+    for (const order of [byLeaf, [...byLeaf].reverse(), shuffled]) {
+      await expect(verifyLogProof(order, proof, window)).resolves.toMatchObject({ records: 200 });
+    }
+    // A second copy of a record (changed or not) before or after the original, or in another's
+    // place: refused, so that no copy goes unchecked.
+    const copy = { ...byLeaf[3]!, resultDesc: 'rewritten' };
+    const twice: [ProvableRecord[], string][] = [
+      [[copy, ...byLeaf], copy.id],
+      [[...byLeaf, copy], copy.id],
+      [[byLeaf[5]!, ...byLeaf.slice(1)], byLeaf[5]!.id],
+    ];
+    for (const [records, id] of twice) {
+      await expect(verifyLogProof(records, proof, window)).rejects.toThrow(new RegExp(`^record ${id} appears more than once in the records$`));
+    }
+    // In leaf order, a changed record is named as in any other order.
+    const changed = byLeaf.map((r, i) => (i === 9 ? { ...r, resultDesc: 'rewritten' } : r));
+    await expect(verifyLogProof(changed, proof, window)).rejects.toThrow(new RegExp(`record ${byLeaf[9]!.id} \\(leaf \\d+ of VDN 2\\) was changed`));
+    await expect(verifyLogProof([...changed].reverse(), proof, window)).rejects.toThrow(new RegExp(`record ${byLeaf[9]!.id} \\(leaf \\d+ of VDN 2\\) was changed`));
+  });
+
   it('detects a leaf left out of the proof, and a checkpoint it was not built for', async () => {
     const held = await exported('2022-08-21T00:00:00', '2022-08-21T23:59:59');
     const proof = await client.proof({ vdnId: 2, beginTime: '2022-08-21 00:00:00', endTime: '2022-08-21 23:59:59' });
