@@ -160,11 +160,6 @@ export async function verifyProofRange(proof: LogProof, check: ProofKey): Promis
 }
 
 /**
- * Records of one VDN against a proven range of its log: every record is one of the range's leaves
- * and unchanged (its digest and receive time are the leaf's), and no leaf of the range received in
- * the window is missing from the records.
- */
-/**
  * When the records are exactly the range's leaves in leaf order, forwards or backwards (as exports
  * list them), each leaf's record by its position: matching a million records then needs no map of
  * their ids (a fifth of `calllogs verify`'s time). Otherwise undefined.
@@ -177,6 +172,11 @@ function recordAtLeaf(records: readonly HeldRecord[], ids: readonly string[]): (
   return undefined;
 }
 
+/**
+ * Records of one VDN against a proven range of its log: every record is one of the range's leaves,
+ * once, and unchanged (its digest and receive time are the leaf's), and no leaf of the range
+ * received in the window is missing from the records.
+ */
 export function verifyRecordsInRange(records: readonly HeldRecord[], proven: ProvenRange, check: Pick<ProofCheck, 'hashing' | 'window'>): ProofVerification {
   const name = logName(proven.vdn);
   const wrongVdn = records.find((record) => logOf(record) !== proven.vdn);
