@@ -96,19 +96,34 @@ export function utf8Of(parts: readonly string[]): Uint8Array {
   return bytes;
 }
 
-/** JSON text, in parts, of an object whose every value is given as JSON text. */
-function objectJsonParts(members: Record<string, string>): string[] {
-  const parts = Object.entries(members).flatMap(([name, value], i) => [`${i ? ',' : '{'}${JSON.stringify(name)}:`, value]);
-  return parts.length ? [...parts, '}'] : ['{}'];
+/**
+ * JSON text, in parts, of an object: the members of `plain`, serialised, then those of `raw`, whose
+ * values are JSON text already, in parts, spliced in as they are.
+ */
+export function objectJsonParts(plain: object, raw: Record<string, readonly string[]>): string[] {
+  const members = JSON.stringify(plain).slice(1, -1);
+  const parts = [`{${members}`];
+  let first = members === '';
+  for (const [name, value] of Object.entries(raw)) {
+    parts.push(`${first ? '' : ','}${JSON.stringify(name)}:`, ...value);
+    first = false;
+  }
+  parts.push('}');
+  return parts;
 }
+
+/** JSON text, in parts, of an array whose items are JSON text already, in parts. */
+export function arrayJsonParts(items: readonly (readonly string[])[]): string[] {
+  return ['[', ...items.flatMap((item, i) => (i ? [',', ...item] : item)), ']'];
+}
+
+const columnsJsonParts = (columns: Record<string, string>): string[] =>
+  objectJsonParts({}, Object.fromEntries(Object.entries(columns).map(([name, json]) => [name, [json]])));
 
 /** The JSON text, in parts, of a proof after the members of `head`: it reads back as `head` and a LogProof. */
 function proofJsonParts(head: object, proof: LogProofJson): string[] {
   const { leaves, extraFields, ...rest } = proof;
-  return [
-    `${JSON.stringify({ ...head, ...rest }).slice(0, -1)},"leaves":`, ...objectJsonParts(leaves),
-    ',"extraFields":', ...(extraFields ? objectJsonParts(extraFields) : ['null']), '}',
-  ];
+  return objectJsonParts({ ...head, ...rest }, { leaves: columnsJsonParts(leaves), extraFields: extraFields ? columnsJsonParts(extraFields) : ['null'] });
 }
 
 /** The JSON text of a proof, in parts: it reads back as a LogProof. */
