@@ -7,6 +7,7 @@ import type { Redactor } from '../record/redact.js';
 import type { RecordWriter } from '../record/writer.js';
 import type { LogStore } from '../store/types.js';
 import type { ServerConfig } from './config.js';
+import { installDirectLane } from './gateway/direct-lane.js';
 import type { Upstream } from './gateway/upstream.js';
 import type { Metrics } from './metrics.js';
 import { calllogsMethodPlugin } from './plugins/calllogs.js';
@@ -77,13 +78,24 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   await app.register(checkpointsPlugin, { logs: parts.store.integrity });
   await app.register(consolePlugin, { timeZone: config.timeZone });
   await app.register(calllogsMethodPlugin);
+  const gateway = config.upstream && parts.upstream ? { upstream: parts.upstream, config: config.upstream, metrics: parts.metrics } : undefined;
   await app.register(openapiPlugin, {
     store: parts.store,
     keys: parts.keys,
     timeZone: config.timeZone,
     skewMs: config.skewMs,
     rateLimit: config.rateLimit,
-    gateway: config.upstream && parts.upstream ? { upstream: parts.upstream, config: config.upstream, metrics: parts.metrics } : undefined,
+    gateway,
   });
+  // Rate limits and proxy-supplied client addresses are read by Fastify plugins only: with either,
+  // every call takes the general path.
+  if (gateway && config.rateLimit <= 0 && !config.trustProxy) {
+    installDirectLane(app, {
+      forwarding: gateway,
+      keys: parts.keys,
+      skewMs: config.skewMs,
+      recording: config.recording ? { writer, ids, redact, durable: config.durable } : undefined,
+    });
+  }
   return app;
 }

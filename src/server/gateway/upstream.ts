@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { Pool, errors as undiciErrors } from 'undici';
 import { CalllogsError } from '../../contract/codes.js';
 import type { UpstreamConfig } from '../config.js';
+import { AnswerReader, type UpstreamAnswer } from './answer-reader.js';
 
 export interface UpstreamCall {
   method: string;
@@ -11,12 +12,6 @@ export interface UpstreamCall {
   headers: Record<string, string | string[]>;
   /** Bytes received whole, or a body still streaming in. */
   body: Buffer | Readable | undefined;
-}
-
-export interface UpstreamAnswer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Readable;
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
@@ -52,15 +47,18 @@ export class Upstream {
     });
   }
 
-  /** Sends the call; resolves once the answer's headers arrived, its body still streaming. */
-  async forward(call: UpstreamCall): Promise<UpstreamAnswer> {
-    const answer = await this.pool.request({
-      method: call.method as 'GET',
-      path: call.url,
-      headers: call.headers,
-      body: call.body,
+  /**
+   * Sends the call; resolves once the answer's first `prefixBytes` arrived (or all of it, when
+   * shorter), the rest still streaming. A dispatch handler rather than `request`: no stream and no
+   * promise chain for the short answers that are nearly every call (measured: bench/gateway.mjs).
+   */
+  forward(call: UpstreamCall, prefixBytes: number): Promise<UpstreamAnswer> {
+    return new Promise((resolve, reject) => {
+      this.pool.dispatch(
+        { method: call.method, path: call.url, headers: call.headers, body: call.body ?? null },
+        new AnswerReader(prefixBytes, resolve, reject),
+      );
     });
-    return { status: answer.statusCode, headers: answer.headers, body: answer.body };
   }
 
   close(): Promise<void> {
