@@ -94,6 +94,7 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
       forwarding: gateway,
       keys: parts.keys,
       skewMs: config.skewMs,
+      bodyLimit: config.bodyLimit,
       recording: config.recording ? { writer, ids, redact, durable: config.durable } : undefined,
     });
   }

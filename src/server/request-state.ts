@@ -18,6 +18,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Receive time, epoch milliseconds. */
     receivedAt: number;
+    /** The caller's address (`ip`), read on arrival: a caller that hangs up takes its socket's address with it. */
+    clientIp: string;
     /** The request target as read at the door: the only reading of the path any layer uses. */
     readonly target: RequestTarget;
     /** The key that signed the request, once verified. */
@@ -61,9 +63,10 @@ export function routedUrl(raw: IncomingMessage): string {
   return targetOf(raw).refusal ? UNROUTED : raw.url ?? UNROUTED;
 }
 
-/** Declares the state above on every request and stamps its receive time first thing. */
+/** Declares the state above on every request and stamps its receive time and address first thing. */
 export const requestStatePlugin = fp(async (app: FastifyInstance) => {
   app.decorateRequest('receivedAt', 0);
+  app.decorateRequest('clientIp', '');
   app.decorateRequest('target', {
     getter(this: { raw: IncomingMessage }) {
       return targetOf(this.raw);
@@ -77,6 +80,7 @@ export const requestStatePlugin = fp(async (app: FastifyInstance) => {
   app.decorateRequest('vdnReading', undefined);
   app.addHook('onRequest', (request, _reply, done) => {
     request.receivedAt = Date.now();
+    request.clientIp = request.ip;
     done();
   });
 });

@@ -33,7 +33,7 @@ function recorded({ id: _id, operTime: _operTime, durationMs: _durationMs, ...re
   return rest;
 }
 
-describe('the direct lane (GET and DELETE without a body)', () => {
+describe('the direct lane', () => {
   let sim: Simulator;
   let lane: TestServer;
   let general: TestServer;
@@ -58,14 +58,29 @@ describe('the direct lane (GET and DELETE without a body)', () => {
       [`${API}/campaigns/2?rowsPerPage=2`, { method: 'GET', key: KEY }],
       [`${API}/simulator/echo?a=1&vdnId=2`, { method: 'DELETE', key: KEY, headers: { 'x-trace': 't-1' } }],
       [`${API}/campaigns/2/nothing`, { method: 'GET', key: KEY }],
-      // Refused: unsigned, another VDN, two VDNs, a header that re-routes, a path with two readings.
+      [`${API}/obs/business/callnos`, { key: KEY, body: { vdnId: 2, callNos: ['13812345678'] } }],
+      ['/rest/isales/v2/openapi/campaigns/2/456', { method: 'PUT', key: KEY, body: {} }],
+      [`${API}/simulator/echo`, { method: 'PATCH', key: KEY, body: { nested: { vdnId: 2 } } }],
+      [`${API}/simulator/echo`, { method: 'DELETE', key: KEY, body: { vdnId: 2 } }],
+      [`${API}/campaigns/2/file/addServer`, { key: KEY, body: 'not json', headers: { 'content-type': 'text/plain' } }],
+      [`${API}/campaigns/2/file/addServer`, { key: KEY, body: 'vdnId=2&x=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } }],
+      // Refused: unsigned, another VDN (path, query, body), two VDNs, a body that is not one reading,
+      // a header that re-routes, a path with two readings, a signature over other bytes.
       [`${API}/campaigns/2`, { method: 'GET' }],
+      [`${API}/obs/business/tasks`, { body: { vdnId: 2 } }],
       [`${API}/campaigns/3`, { method: 'GET', key: KEY }],
       [`${API}/campaigns/2?vdnId=3`, { method: 'GET', key: KEY }],
+      [`${API}/obs/business/tasks`, { key: KEY, body: { vdnId: 3, name: 't' } }],
+      [`${API}/campaigns/2/file/addServer`, { key: KEY, body: { vdnId: 3 } }],
+      [`${API}/obs/business/tasks`, { key: KEY, body: '{"vdnId":2,"vdnId":3}' }],
+      [`${API}/obs/business/tasks`, { key: KEY, body: '\uFEFF{"vdnId":2}' }],
+      [`${API}/obs/business/callnos`, { key: KEY, body: { callNos: [] } }],
       [`${API}/campaigns/2`, { method: 'GET', key: KEY, headers: { 'x-http-method-override': 'PUT' } }],
       [`${API}/campaigns/%32`, { method: 'GET', key: KEY }],
-      // Not the lane's: a body, another method, our own interface.
-      [`${API}/simulator/echo`, { method: 'DELETE', key: KEY, body: { vdnId: 2 } }],
+      // Not the lane's: a GET body (Fastify reads none), HEAD, a body over the limit, our own interface.
+      [`${API}/simulator/echo`, { method: 'GET', key: KEY, body: { vdnId: 2 } }],
+      [`${API}/campaigns/2`, { method: 'HEAD', key: KEY }],
+      [`${API}/obs/business/tasks`, { key: KEY, body: { vdnId: 2, pad: 'x'.repeat(1024 * 1024) } }],
       [`${API}/campaigns/2/calllogs`, { method: 'GET', key: KEY }],
     ];
     const before = { lane: (await records(lane)).length, general: (await records(general)).length };
@@ -78,7 +93,28 @@ describe('the direct lane (GET and DELETE without a body)', () => {
     expect(laneRecords).toHaveLength(calls.length);
     expect(laneRecords.map(recorded)).toEqual(generalRecords.map(recorded));
     expect(laneRecords[0]).toMatchObject({ type: 'GET', httpStatus: 200, vdnId: 2, ak: KEY.ak, resultDesc: 'query success' });
-    expect(laneRecords.map((r) => r.httpStatus)).toEqual([200, 200, 404, 401, 403, 400, 400, 400, 200, 405]);
+    expect(laneRecords[3]).toMatchObject({ type: 'POST', httpStatus: 200, vdnId: 2, request: '{"vdnId":2,"callNos":["138****5678"]}' });
+    expect(laneRecords.map((r) => r.httpStatus)).toEqual(
+      [200, 200, 404, 200, 400, 200, 200, 400, 400, 401, 401, 403, 400, 403, 400, 400, 400, 403, 400, 400, 401, 404, 413, 405]);
+  });
+
+  it('records a body cut short by its caller as both paths do, and keeps serving', async () => {
+    const { signRequest } = await import('../../src/auth/sign-request.js');
+    for (const server of [lane, general]) {
+      const url = `${server.endpoint}${API}/obs/business/tasks`;
+      const body = '{"vdnId":2,"name":"cut short"}';
+      const headers = signRequest({ ...KEY, method: 'POST', url, headers: { 'content-type': 'application/json' }, body });
+      await new Promise<void>((resolve) => {
+        const req = httpRequest(url, { method: 'POST', headers: { ...headers, 'content-length': String(body.length + 10) } });
+        req.on('error', () => resolve());
+        req.write(body, () => setTimeout(() => req.destroy(), 100));
+      });
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    const [viaLane, viaGeneral] = [(await records(lane)).at(-1)!, (await records(general)).at(-1)!];
+    expect(viaLane).toMatchObject({ httpStatus: 400, resultDesc: 'body: the connection closed before the body was complete', url: `${API}/obs/business/tasks` });
+    expect(recorded(viaLane)).toEqual(recorded(viaGeneral));
+    expect((await call(lane.endpoint, `${API}/campaigns/2`, { method: 'GET', key: KEY })).status).toBe(200);
   });
 });
 

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { canAccessVdn } from '../../auth/keys.js';
+import { canAccessVdn, type ApiKey } from '../../auth/keys.js';
 import type { KeyStore } from '../../auth/key-store.js';
 import { authenticate } from '../../auth/verify.js';
 import { CalllogsError } from '../../contract/codes.js';
@@ -31,11 +31,15 @@ export function authenticationHook(options: AuthenticationOptions) {
       { nowMs: request.receivedAt, skewMs: options.skewMs, findKey: (ak) => options.keys.find(ak) },
     );
     request.apiKey = key;
-    const vdn = callVdn(request);
-    if (!canAccessVdn(key, vdn)) {
-      throw new CalllogsError('FORBIDDEN', vdn === null
-        ? 'vdnId: the call names no VDN, which only an all-VDN access key may do'
-        : `vdnId: the access key may not act on VDN ${vdn}`);
-    }
+    const refusal = scopeRefusal(key, callVdn(request));
+    if (refusal) throw refusal;
   };
+}
+
+/** Why `key` may not act on `vdn`; undefined when it may. */
+export function scopeRefusal(key: ApiKey, vdn: number | null): CalllogsError | undefined {
+  if (canAccessVdn(key, vdn)) return undefined;
+  return new CalllogsError('FORBIDDEN', vdn === null
+    ? 'vdnId: the call names no VDN, which only an all-VDN access key may do'
+    : `vdnId: the access key may not act on VDN ${vdn}`);
 }

@@ -4,6 +4,11 @@ import { CalllogsError, CODES } from '../../contract/codes.js';
 import { errorBodyOf } from '../../contract/response.js';
 import { discardBody } from '../discard-body.js';
 
+/** A caller that hung up while sending its body (its answer is recorded, though nobody reads it). */
+export function bodyCutShort(): CalllogsError {
+  return new CalllogsError('PARAMETER_ERROR', 'body: the connection closed before the body was complete');
+}
+
 /** Fastify's own errors that are the caller's doing, as contract codes. */
 export function fromFastifyError(error: FastifyError, bodyLimit: number): CalllogsError | undefined {
   switch (error.code) {

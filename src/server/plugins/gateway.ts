@@ -43,7 +43,7 @@ export async function gatewayRoutes(app: FastifyInstance, options: GatewayOption
     let answer;
     try {
       answer = await exchange(
-        { method: request.method, target: request.target, headers: request.headers, clientIp: request.ip, body: teed?.body ?? buffered },
+        { method: request.method, target: request.target, headers: request.headers, clientIp: request.clientIp, body: teed?.body ?? buffered },
         routeLabel(request), options, request.log,
       );
     } finally {

@@ -12,7 +12,7 @@ import type { Metrics } from '../metrics.js';
 import { bodyValue } from '../request-body.js';
 import type { CallResult } from '../request-state.js';
 import { routeMatchOf } from '../route-match.js';
-import { sendError } from './errors.js';
+import { bodyCutShort, sendError } from './errors.js';
 
 export interface RecordingOptions {
   writer: RecordWriter;
@@ -66,7 +66,7 @@ export function buildRecord(request: FastifyRequest, reply: FastifyReply, option
     httpStatus: reply.statusCode,
     vdnId: recordedVdn(request),
     ak: request.apiKey?.ak ?? null,
-    clientIp: request.ip,
+    clientIp: request.clientIp,
     durationMs: Math.round(reply.elapsedTime * 1000) / 1000,
   }, options);
 }
@@ -107,6 +107,20 @@ export const recordingPlugin = fp(async (app: FastifyInstance, options: Recordin
       return payload;
     });
   }
+
+  // A caller that hangs up while sending its body reaches no handler, and Fastify runs no
+  // onResponse for it: its record is made here (the direct lane records it the same way).
+  app.addHook('onRequestAbort', (request, done) => {
+    if (isRecorded(request) && !request.raw.complete) {
+      const refusal = bodyCutShort();
+      writer.enqueue(recordOf({
+        receivedAt: request.receivedAt, target: request.target, method: request.method, pathParams: routeMatchOf(request).params,
+        body: undefined, result: { code: refusal.code, desc: refusal.message }, httpStatus: refusal.status,
+        vdnId: null, ak: null, clientIp: request.clientIp, durationMs: Date.now() - request.receivedAt,
+      }, options));
+    }
+    done();
+  });
 
   app.addHook('onResponse', (request, reply, done) => {
     if (isRecorded(request) && !request.recordQueued) writer.enqueue(buildRecord(request, reply, options));
