@@ -11,10 +11,12 @@
 //       keep-alive upstream connections and a JSON access-log line per call; a peer whose binary
 //       is missing is skipped with a message;
 //   (j) the gateway recording every call with --workers 2 (two event loops on the one port, each
-//       committing its own batches to the one SQLite file), and (k) the same with recording off.
+//       committing its own batches to the one SQLite file), and (k) the same with recording off;
+//   (l)–(n) with --baseline DIR (another checkout, built): its gateway as in (b)–(d), so that a
+//       change to the gateway shows as a ratio within one run.
 // Each case runs --rounds times, the cases interleaved round by round; the table shows each case's
 // median round, and each ratio is the median of the ratios within a round (robust to drift).
-// Usage: node bench/gateway.mjs [--duration 10] [--connections 32] [--rounds 3] [--only abcdefghijk]
+// Usage: node bench/gateway.mjs [--duration 10] [--connections 32] [--rounds 3] [--only abcdefghijklmn] [--baseline DIR] [--method GET|POST]
 import autocannon from 'autocannon';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
@@ -29,7 +31,9 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '32' },
     rounds: { type: 'string', default: '3' },
-    only: { type: 'string', default: 'abcdefghijk' },
+    only: { type: 'string', default: 'abcdefghijklmn' },
+    baseline: { type: 'string' },
+    method: { type: 'string', default: 'GET' },
   },
 });
 const DURATION = Number(values.duration);
@@ -37,30 +41,37 @@ const CONNECTIONS = Number(values.connections);
 const ROUNDS = Number(values.rounds);
 const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
 const SIMULATOR = new URL('../demo/vendor-simulator.mjs', import.meta.url).pathname;
-const PATH = '/rest/isales/v1/openapi/campaigns/2?status=0&curPage=1&rowsPerPage=3';
+const BASELINE_CLI = values.baseline && join(values.baseline, 'dist/cli/main.js');
+// --method POST: a call with a JSON body (what most vendor interfaces take), signed over it.
+const CALL = values.method === 'POST'
+  ? { method: 'POST', path: '/rest/isales/v1/openapi/campaigns/2/file/addServer', body: '{"vdnId":2,"serverName":"ftp-1","ip":"10.0.0.8","port":21}' }
+  : { method: 'GET', path: '/rest/isales/v1/openapi/campaigns/2?status=0&curPage=1&rowsPerPage=3', body: undefined };
+const PATH = CALL.path;
+const BODY_HEADERS = CALL.body ? { 'content-type': 'application/json' } : {};
 const dir = mkdtempSync(join(tmpdir(), 'calllogs-gwbench-'));
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
-async function load(url, headers = {}) {
+async function load(url, headers = BODY_HEADERS) {
+  const request = { url, connections: CONNECTIONS, headers, method: CALL.method, body: CALL.body };
   // Warm-up: connections, JIT, the upstream pool.
-  await autocannon({ url, connections: CONNECTIONS, duration: 2, headers });
-  const r = await autocannon({ url, connections: CONNECTIONS, duration: DURATION, headers });
+  await autocannon({ ...request, duration: 2 });
+  const r = await autocannon({ ...request, duration: DURATION });
   const bad = r.non2xx + r.errors + r.timeouts;
   if (bad > 0) throw new Error(`${url}: ${bad} failed requests (non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts})`);
 
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 };
 }
 
-async function gatewayCase(upstream, extra) {
+async function gatewayCase(upstream, extra, cli = CLI) {
   const db = join(dir, `gw-${Date.now()}.db`);
-  const gw = await listening(process.execPath, [CLI, 'serve', '--port', '0', '--db', db, '--upstream', upstream, '--log-level', 'warn', ...extra],
+  const gw = await listening(process.execPath, [cli, 'serve', '--port', '0', '--db', db, '--upstream', upstream, '--log-level', 'warn', ...extra],
     /listening on (\S+)/);
   const { ak, sk } = JSON.parse(readFileSync(join(dir, 'credentials.json'), 'utf8'));
   rmSync(join(dir, 'credentials.json'));
   const url = gw.url + PATH;
   try {
     // A signature stays valid within the skew window (15 min), so one signed request is replayed.
-    return await load(url, signRequest({ ak, sk, method: 'GET', url }));
+    return await load(url, signRequest({ ak, sk, method: CALL.method, url, headers: BODY_HEADERS, body: CALL.body }));
   } finally {
     await stop(gw.child);
   }
@@ -78,7 +89,7 @@ async function peerCase(start, upstream) {
 }
 
 console.log(`machine: ${cpus().length} x ${cpus()[0].model}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
-console.log(`load: autocannon, ${CONNECTIONS} connections, ${DURATION} s per case after 2 s warm-up, ${ROUNDS} rounds; GET ${PATH}`);
+console.log(`load: autocannon, ${CONNECTIONS} connections, ${DURATION} s per case after 2 s warm-up, ${ROUNDS} rounds; ${CALL.method} ${PATH}${CALL.body ? ` ${CALL.body}` : ''}`);
 const sim = await listening(process.execPath, [SIMULATOR, '--fail-rate', '0'], /listening on (\S+)/);
 const letters = 'efghi';
 const cases = {
@@ -89,6 +100,11 @@ const cases = {
   ...Object.fromEntries(Object.entries(PEERS).map(([name, start], i) => [`${letters[i]}  ${name}`, () => peerCase(start, sim.url)])),
   'j  gateway, --workers 2': () => gatewayCase(sim.url, ['--workers', '2']),
   'k  --workers 2, recording off': () => gatewayCase(sim.url, ['--workers', '2', '--no-recording']),
+  ...(values.baseline ? {
+    'l  baseline, recording off': () => gatewayCase(sim.url, ['--no-recording'], BASELINE_CLI),
+    'm  baseline, recording on': () => gatewayCase(sim.url, [], BASELINE_CLI),
+    'n  baseline, --durable': () => gatewayCase(sim.url, ['--durable'], BASELINE_CLI),
+  } : {}),
 };
 const results = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
 try {
@@ -121,15 +137,20 @@ const ratio = (x, y) => {
   const middle = within[Math.floor(within.length / 2)];
   return `${(middle * 100).toFixed(1)} % (rounds: ${within.map((v) => (v * 100).toFixed(0)).join(', ')})`;
 };
-const [a, b, c, d, ...others] = Object.keys(cases);
-const [j, k] = others.splice(-2);
-const peers = others;
+const named = (letter) => Object.keys(cases).find((name) => name[0] === letter);
+const [a, b, c, d, j, k] = [...'abcdjk'].map(named);
+const peers = [...'efghi'].map(named);
 console.log(`\nrecording on / recording off (c/b): ${ratio(c, b)}   (target >= 85 %)`);
 console.log(`durable / recording on       (d/c): ${ratio(d, c)}   (target >= 80 %)`);
 console.log(`gateway off / direct         (b/a): ${ratio(b, a)}`);
 for (const peer of peers) console.log(`recording on / ${peer.slice(3).padEnd(27)} (c/${peer[0]}): ${ratio(c, peer)}`);
 console.log(`--workers 2 / one event loop (j/c): ${ratio(j, c)}   (this machine: 2 cores shared with the upstream and autocannon)`);
 console.log(`--workers 2: recording on / off (j/k): ${ratio(j, k)}`);
+if (values.baseline) {
+  for (const [ours, base] of [[b, 'l'], [c, 'm'], [d, 'n']]) {
+    console.log(`this checkout / baseline, ${ours.slice(3).padEnd(18)} (${ours[0]}/${base}): ${ratio(ours, named(base))}`);
+  }
+}
 const [ours, caddy] = [median(c), median(peers.find((p) => p.includes('Caddy')))];
 if (ours && caddy) console.log(`p99: gateway ${ours.p99} ms, Caddy ${caddy.p99} ms   (target: no worse)`);
 for (const file of readdirSync(dir).filter((f) => f.endsWith('-access.json'))) {

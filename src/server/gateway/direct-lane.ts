@@ -60,6 +60,8 @@ function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
+const NO_BYTES = Buffer.alloc(0);
+
 function hasBody(headers: IncomingHttpHeaders): boolean {
   const length = headers['content-length'];
   return length !== undefined && length !== '0';
@@ -112,14 +114,15 @@ export function installDirectLane(app: FastifyInstance, options: DirectLaneOptio
     const clientIp = request.socket.remoteAddress ?? '';
     const match = matchRoute(path);
     const route = match.route?.name ?? 'unknown';
-    const withBody = hasBody(request.headers);
-    const body = withBody ? await readBody(request) : undefined;
+    const received = hasBody(request.headers) ? await readBody(request) : NO_BYTES;
+    // As the general path holds it: the bytes, or undefined for none.
+    const body = received?.length ? received : undefined;
     let ak: string | null = null;
     let vdn: number | null = null;
 
     const send = async ({ status, headers, body: answer, result }: LaneAnswer): Promise<void> => {
       const recordOfCall = () => recordOf({
-        receivedAt, target, method, pathParams: match.params, body: body?.length ? valueOfBytes(body) : undefined, result,
+        receivedAt, target, method, pathParams: match.params, body: body && valueOfBytes(body), result,
         httpStatus: status, vdnId: vdn, ak, clientIp, durationMs: Math.round((performance.now() - started) * 1000) / 1000,
       }, recording!);
       const sent = () => {
@@ -141,7 +144,7 @@ export function installDirectLane(app: FastifyInstance, options: DirectLaneOptio
 
     /** The answer: a refusal (in the general path's order: signature, VDN, scope), else the upstream's. */
     const answer = async (): Promise<LaneAnswer> => {
-      if (withBody && !body) return errorAnswer(bodyCutShort());
+      if (!received) return errorAnswer(bodyCutShort());
       let reading: CalllogsError | undefined;
       try {
         vdn = forwardedCallVdn({ path, query, contentType: request.headers['content-type'], body });
