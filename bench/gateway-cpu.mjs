@@ -1,12 +1,14 @@
-// The gateway's own CPU time per forwarded call (user + system time of the `calllogs serve` process
-// divided by the calls it answered), which the load generator and the upstream sharing this
-// machine's cores do not disturb the way they disturb throughput. With --baseline, another
-// checkout's build (e.g. a worktree of an earlier commit, built) runs alternately with this one and
-// the ratio is printed: the way to show what a change to the request path costs.
+// The gateway's own CPU time per forwarded call (user and system time of the `calllogs serve`
+// process divided by the calls it answered), which the load generator and the upstream sharing
+// this machine's cores do not disturb the way they disturb throughput; split into the event loop's
+// thread and the others (the sealer, SQLite's write thread when there is one, V8's helpers). Cases,
+// run alternately: this checkout recording (verify + record), this checkout with --no-recording,
+// the floor (bench/lib/bare-proxy.mjs: what any Node proxy pays here, with an access-log line), and
+// with --baseline another checkout's build (a worktree of an earlier commit, built), recording.
 // Usage: npm run build && node bench/gateway-cpu.mjs [--baseline DIR] [--rounds 3] [--calls 30000]
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,50 +20,92 @@ const { values } = parseArgs({
   options: { baseline: { type: 'string' }, rounds: { type: 'string', default: '3' }, calls: { type: 'string', default: '30000' } },
 });
 const HERE = fileURLToPath(new URL('..', import.meta.url));
-const builds = { this: HERE, ...(values.baseline ? { baseline: values.baseline } : {}) };
 const PATH = '/rest/isales/v1/openapi/campaigns/2?status=0&curPage=1&rowsPerPage=3';
 const CALLS = Number(values.calls);
+const BARE_PROXY = new URL('./lib/bare-proxy.mjs', import.meta.url).pathname;
 
-/** utime + stime of a process, milliseconds (Linux /proc, 10 ms clock ticks). */
+/** User and system milliseconds of a process's threads: its main thread (the event loop) and the rest (Linux /proc, 10 ms ticks). */
 function cpuMs(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  const out = { loopUser: 0, loopSys: 0, otherUser: 0, otherSys: 0 };
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // a thread that ended meanwhile; its time stays in the process total only
+    }
+    const fields = stat.split(') ')[1].split(' ');
+    const [user, sys] = [Number(fields[11]) * 10, Number(fields[12]) * 10];
+    if (tid === String(pid)) [out.loopUser, out.loopSys] = [user, sys];
+    else [out.otherUser, out.otherSys] = [out.otherUser + user, out.otherSys + sys];
+  }
+  return out;
 }
 
 const load = (url, headers, amount) =>
   new Promise((resolve, reject) => autocannon({ url, headers, connections: 16, amount }, (e, r) => (e ? reject(e) : resolve(r))));
 
-async function measure(root) {
+/** Starts a case's process; resolves with it, the URL to load and the headers to send. */
+async function gateway(root, extra) {
   const db = join(mkdtempSync(join(tmpdir(), 'calllogs-cpu-')), 'calllogs.db');
-  const gw = await listening(process.execPath, [join(root, 'dist/cli/main.js'), 'serve', '--port', '0', '--db', db, '--upstream', upstream.url, '--log-level', 'warn']);
+  const gw = await listening(process.execPath, [join(root, 'dist/cli/main.js'), 'serve', '--port', '0', '--db', db, '--upstream', upstream.url, '--log-level', 'warn', ...extra]);
+  const { ak, sk } = JSON.parse(readFileSync(join(db, '..', 'credentials.json'), 'utf8'));
+  const url = gw.url + PATH;
+  return { child: gw.child, url, headers: signRequest({ ak, sk, method: 'GET', url }) };
+}
+
+async function bareProxy() {
+  const dir = mkdtempSync(join(tmpdir(), 'calllogs-cpu-'));
+  const proxy = await listening(process.execPath, [BARE_PROXY, upstream.url, '0', join(dir, 'access.json')]);
+  return { child: proxy.child, url: proxy.url + PATH, headers: {} };
+}
+
+async function measure(start) {
+  const { child, url, headers } = await start();
   try {
-    const { ak, sk } = JSON.parse(readFileSync(join(db, '..', 'credentials.json'), 'utf8'));
-    const url = gw.url + PATH;
-    const headers = signRequest({ ak, sk, method: 'GET', url });
     await load(url, headers, 5000); // warm-up: JIT, connections
-    const before = cpuMs(gw.child.pid);
+    const before = cpuMs(child.pid);
     const r = await load(url, headers, CALLS);
-    if (r.non2xx + r.errors > 0) throw new Error(`${root}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+    if (r.non2xx + r.errors > 0) throw new Error(`${r.non2xx} non-2xx, ${r.errors} errors`);
     // The last calls' records written and sealed (the sealer runs every second) within the time measured.
     await sleep(1500);
-    return ((cpuMs(gw.child.pid) - before) * 1000) / r.requests.total;
+    const after = cpuMs(child.pid);
+    const per = (key) => ((after[key] - before[key]) * 1000) / r.requests.total;
+    const split = { loopUser: per('loopUser'), loopSys: per('loopSys'), otherUser: per('otherUser'), otherSys: per('otherSys') };
+    return { total: split.loopUser + split.loopSys + split.otherUser + split.otherSys, ...split };
   } finally {
-    gw.child.kill('SIGTERM');
-    await new Promise((resolve) => gw.child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
   }
 }
 
 const upstream = await listening(process.execPath, [join(HERE, 'demo/vendor-simulator.mjs'), '--fail-rate', '0']);
-const results = Object.fromEntries(Object.keys(builds).map((name) => [name, []]));
-console.log(`gateway CPU per call: verify + record, GET ${PATH}, ${CALLS} calls per round, 16 connections`);
-for (let round = 1; round <= Number(values.rounds); round += 1) {
-  for (const [name, root] of Object.entries(builds)) {
-    const us = await measure(root);
-    results[name].push(us);
-    console.log(`round ${round}  ${name.padEnd(8)} ${us.toFixed(1)} µs`);
+const cases = {
+  'this': () => gateway(HERE, []),
+  'this, no recording': () => gateway(HERE, ['--no-recording']),
+  'bare Node proxy': bareProxy,
+  ...(values.baseline ? { baseline: () => gateway(values.baseline, []) } : {}),
+};
+const results = Object.fromEntries(Object.keys(cases).map((name) => [name, []]));
+const fmt = (x) => x.toFixed(1).padStart(6);
+const line = (m) => `${fmt(m.total)} µs   event loop ${fmt(m.loopUser)} user ${fmt(m.loopSys)} sys   other threads ${fmt(m.otherUser)} user ${fmt(m.otherSys)} sys`;
+console.log(`CPU per call: GET ${PATH}, ${CALLS} calls per round, 16 connections; gateways verify (and record)`);
+try {
+  for (let round = 1; round <= Number(values.rounds); round += 1) {
+    for (const [name, start] of Object.entries(cases)) {
+      const m = await measure(start);
+      results[name].push(m);
+      console.log(`round ${round}  ${name.padEnd(18)} ${line(m)}`);
+    }
   }
+} finally {
+  upstream.child.kill('SIGTERM');
 }
-upstream.child.kill('SIGTERM');
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-for (const [name, xs] of Object.entries(results)) console.log(`median   ${name.padEnd(8)} ${median(xs).toFixed(1)} µs`);
-if (results.baseline) console.log(`this / baseline: ${((median(results.this) / median(results.baseline)) * 100).toFixed(1)} %`);
+const median = (name) => {
+  const ms = [...results[name]].sort((a, b) => a.total - b.total);
+  return ms[Math.floor(ms.length / 2)];
+};
+for (const name of Object.keys(cases)) console.log(`median   ${name.padEnd(18)} ${line(median(name))}`);
+const ratio = (x, y) => `${((median(x).total / median(y).total) * 100).toFixed(1)} %`;
+console.log(`this / bare Node proxy: ${ratio('this', 'bare Node proxy')}; no recording / bare: ${ratio('this, no recording', 'bare Node proxy')}; this / no recording: ${ratio('this', 'this, no recording')}`);
+if (values.baseline) console.log(`this / baseline: ${ratio('this', 'baseline')}`);

@@ -70,8 +70,8 @@ function hasBody(headers: IncomingHttpHeaders): boolean {
 /**
  * The direct lane: forwarded calls whose whole reading is ours — a target with one reading, no
  * re-routing header, no body or one of a declared length within the limit — are served by a plain
- * Node request listener, without Fastify's request cycle (most of a forwarded call's own time:
- * bench/gateway.mjs). They meet the same functions as every other call: the target's one reading
+ * Node request listener, without Fastify's request cycle (what that saves: bench/gateway.mjs
+ * --baseline). They meet the same functions as every other call: the target's one reading
  * (`targetOf`), the signature check, the VDN reading and scope, the forwarded request, the
  * contract's error bodies and the record; test/gateway/direct-lane.test.ts holds the two paths to
  * the same answers and records. Everything else goes to the Fastify application untouched.
@@ -103,6 +103,13 @@ export function installDirectLane(app: FastifyInstance, options: DirectLaneOptio
     // A full record queue holds the call back (or refuses it, durable): the general path does that.
     if (recording?.writer.isFull) return false;
     return forwardedByRouter(method, target);
+  }
+
+  /** As the general path's error handler: a contract error as it is; anything else logged by its kind and answered "internal error". */
+  function failureAnswer(error: unknown): LaneAnswer {
+    if (error instanceof CalllogsError) return errorAnswer(error);
+    app.log.error({ errType: (error as Error).name, errMessage: (error as Error).message }, 'internal error');
+    return errorAnswer(new CalllogsError('INTERNAL', 'internal error'));
   }
 
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -166,7 +173,7 @@ export function installDirectLane(app: FastifyInstance, options: DirectLaneOptio
         const forwarded = await exchange({ method, target, headers: request.headers, clientIp, body }, route, forwarding, app.log);
         return { status: forwarded.status, headers: endToEndHeaders(forwarded.headers), body: forwarded.body, result: forwardedResult(forwarded) };
       } catch (error) {
-        return errorAnswer(error as CalllogsError);
+        return failureAnswer(error);
       }
     };
 
@@ -174,11 +181,9 @@ export function installDirectLane(app: FastifyInstance, options: DirectLaneOptio
     try {
       await send(chosen);
     } catch (error) {
-      // As the general path's error handler: the error's kind in the log, "internal error" in the answer.
-      app.log.error({ errType: (error as Error).name, errMessage: (error as Error).message }, 'internal error');
       if (!Buffer.isBuffer(chosen.body)) chosen.body.destroy();
       if (response.headersSent) response.destroy();
-      else await send(errorAnswer(new CalllogsError('INTERNAL', 'internal error')));
+      else await send(failureAnswer(error));
     }
   }
 
