@@ -1,5 +1,8 @@
-// The door's cost per request: reading the target and a forwarded call's VDN (src/contract),
-// in nanoseconds per call, after warm-up. Usage: npm run build && node bench/request-reading.mjs
+// The door's cost per request: reading the target and a forwarded call's VDN (src/contract), and
+// the C2 check of the benchmark's signed GET (src/auth), in nanoseconds per call, after warm-up.
+// Usage: npm run build && node bench/request-reading.mjs
+import { computeSignature, parseAuthorization, signaturesEqual } from '../dist/auth/c2.js';
+import { signRequest } from '../dist/auth/sign-request.js';
 import { forwardedCallVdn } from '../dist/contract/call-vdn.js';
 import { readRequestTarget } from '../dist/contract/request-target.js';
 
@@ -21,3 +24,13 @@ time('forwardedCallVdn (the same GET)', () => forwardedCallVdn({ path: target.pa
 time(`forwardedCallVdn (a ${BODY.length}-byte JSON body)`, () =>
   forwardedCallVdn({ path: '/rest/isales/v1/openapi/obs/business/tasks', query: '', contentType: 'application/json', body: BODY }));
 time(`JSON.parse of the same body (for scale)`, () => JSON.parse(BODY.toString('utf8')));
+
+// The signature check as the verifier makes it (verify.ts, less the key lookup): parse, recompute, compare.
+const KEY = { ak: 'a'.repeat(32), sk: 's'.repeat(64) };
+const headers = signRequest({ ...KEY, method: 'GET', url: `http://127.0.0.1:8080${TARGET}` });
+const { authorization } = headers;
+const signed = { method: 'GET', path: target.path, query: target.query, headers, body: '' };
+time('C2 check of the same GET (parse, HMAC, compare)', () => {
+  const parts = parseAuthorization(authorization);
+  return signaturesEqual(computeSignature(KEY.sk, parts, signed), parts.signature);
+});
