@@ -32,8 +32,8 @@ function keepStreamedBody(request: FastifyRequest, teed: TeedBody): void {
 /**
  * Forwards every call under /rest/isales/ that no route of ours serves to the upstream and returns
  * its status, end-to-end headers and body unchanged. The body streams through; only its first
- * bytes are held, to read the result code the call is recorded with. (Most calls without a body
- * never reach this route: the direct lane serves them, direct-lane.ts.)
+ * bytes are held, to read the result code the call is recorded with. (The calls the direct lane
+ * takes never reach this route: direct-lane.ts.)
  */
 export async function gatewayRoutes(app: FastifyInstance, options: GatewayOptions): Promise<void> {
   if (options.config.authMode === 'passthrough') streamRequestBodies(app);
