@@ -87,14 +87,14 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
     rateLimit: config.rateLimit,
     gateway,
   });
-  // Rate limits and proxy-supplied client addresses are read by Fastify plugins only: with either,
-  // every call takes the general path.
-  if (gateway && config.rateLimit <= 0 && !config.trustProxy) {
+  // Rate limits are kept by a Fastify plugin: with them, every call takes the general path.
+  if (gateway && config.rateLimit <= 0) {
     installDirectLane(app, {
       forwarding: gateway,
       keys: parts.keys,
       skewMs: config.skewMs,
       bodyLimit: config.bodyLimit,
+      trustProxy: config.trustProxy,
       recording: config.recording ? { writer, ids, redact, durable: config.durable } : undefined,
     });
   }

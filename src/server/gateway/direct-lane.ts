@@ -1,3 +1,4 @@
+import proxyAddr from '@fastify/proxy-addr';
 import type { FastifyInstance } from 'fastify';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline, type Readable } from 'node:stream';
@@ -25,6 +26,8 @@ export interface DirectLaneOptions {
   skewMs: number;
   /** Largest body the lane reads (a longer one is the general path's 413). */
   bodyLimit: number;
+  /** The caller's address is the first of `X-Forwarded-For` (`--trust-proxy`), as Fastify reads it. */
+  trustProxy: boolean;
   /** How calls are recorded; undefined when recording is off. */
   recording: { writer: RecordWriter; ids: IdGenerator; redact: Redactor; durable: boolean } | undefined;
 }
@@ -62,6 +65,8 @@ function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
 
 const NO_BYTES = Buffer.alloc(0);
 
+const TRUST_ALL = (): boolean => true;
+
 function hasBody(headers: IncomingHttpHeaders): boolean {
   const length = headers['content-length'];
   return length !== undefined && length !== '0';
@@ -77,7 +82,7 @@ function hasBody(headers: IncomingHttpHeaders): boolean {
  * the same answers and records. Everything else goes to the Fastify application untouched.
  */
 export function installDirectLane(app: FastifyInstance, options: DirectLaneOptions): void {
-  const { forwarding, keys, skewMs, bodyLimit, recording } = options;
+  const { forwarding, keys, skewMs, bodyLimit, trustProxy, recording } = options;
   const { metrics, config } = forwarding;
   const passthrough = config.authMode === 'passthrough';
   const server = app.server;
@@ -91,6 +96,12 @@ export function installDirectLane(app: FastifyInstance, options: DirectLaneOptio
   function readableBody(headers: IncomingHttpHeaders): boolean {
     if (headers['transfer-encoding'] !== undefined) return false;
     return !hasBody(headers) || (!passthrough && Number(headers['content-length']) <= bodyLimit);
+  }
+
+  /** Fastify's `request.ip`: with a trusted proxy, the farthest address `X-Forwarded-For` names. */
+  function callerAddress(request: IncomingMessage): string {
+    if (!trustProxy) return request.socket.remoteAddress ?? '';
+    return proxyAddr.all(request, TRUST_ALL).at(-1) ?? '';
   }
 
   function takes(request: IncomingMessage): boolean {
@@ -118,7 +129,7 @@ export function installDirectLane(app: FastifyInstance, options: DirectLaneOptio
     const method = request.method!;
     const target = targetOf(request);
     const { path, query } = target;
-    const clientIp = request.socket.remoteAddress ?? '';
+    const clientIp = callerAddress(request);
     const match = matchRoute(path);
     const route = match.route?.name ?? 'unknown';
     const received = hasBody(request.headers) ? await readBody(request) : NO_BYTES;
