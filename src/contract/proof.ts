@@ -117,6 +117,12 @@ export function arrayJsonParts(items: readonly (readonly string[])[]): string[] 
   return ['[', ...items.flatMap((item, i) => (i ? [',', ...item] : item)), ']'];
 }
 
+/** One JSON array's text holding the elements of several, in order (each given as JSON array text). */
+export function concatJsonArrays(arrays: readonly string[]): string {
+  const elements = arrays.map((array) => array.slice(1, -1)).filter((inner) => inner.trim() !== '');
+  return `[${elements.join(',')}]`;
+}
+
 const columnsJsonParts = (columns: Record<string, string>): string[] =>
   objectJsonParts({}, Object.fromEntries(Object.entries(columns).map(([name, json]) => [name, [json]])));
 

@@ -5,7 +5,7 @@ import { toBase64 } from './encoding.js';
 import { STORED_FROM_LEVEL } from './log-append.js';
 import { consistencyProofSpans, levelIndexOf, rangeProofSpans, spanHashFromLeaves, type Hash, type Span } from './merkle.js';
 import { nodeHashing } from './node-crypto.js';
-import { leafHashesOf } from './seal.js';
+import { leafHashesOf, timeSpan } from './seal.js';
 
 export type LeafSelection = { window: { fromMs: number; toMs: number } } | { first: number; last: number };
 
@@ -24,13 +24,6 @@ async function spanHashes(logs: IntegrityRepository, vdn: number, spans: Span[])
 
 const NO_LEAVES: LeafColumns = { ids: '[]', operTimes: '[]', digests: new Uint8Array() };
 const NO_EXTRA_FIELDS: JsonColumns<ProofExtraFields> = { ids: '[]', ak: '[]', clientIp: '[]', durationMs: '[]' };
-
-/** The earliest and latest of some times (a loop: a spread of 100,000 arguments would overflow the stack). */
-function timeSpan(times: number[]): [number, number] {
-  let [earliest, latest] = [Infinity, -Infinity];
-  for (const time of times) [earliest, latest] = [Math.min(earliest, time), Math.max(latest, time)];
-  return [earliest, latest];
-}
 
 /**
  * The proof of a VDN's log for a time window or a leaf range, against its latest signed checkpoint:

@@ -30,6 +30,13 @@ export function leafHashOf(hashing: Hashing, leaf: Pick<LeafRow, 'operTime' | 'd
   return timedLeafHash(hashing, leaf.operTime, leaf.digest);
 }
 
+/** The earliest and latest of some times (a loop: a spread of 100,000 arguments would overflow the stack). */
+export function timeSpan(times: readonly number[]): [number, number] {
+  let [earliest, latest] = [Infinity, -Infinity];
+  for (const time of times) [earliest, latest] = [Math.min(earliest, time), Math.max(latest, time)];
+  return [earliest, latest];
+}
+
 /** Digest `i` of digests packed 32 bytes each (a proof's, or a store's leaf columns). */
 export const digestAt = (digests: Uint8Array, i: number): Hash => digests.subarray(32 * i, 32 * i + 32);
 

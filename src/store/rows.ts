@@ -1,6 +1,6 @@
 import type { CallRecord } from '../contract/record.js';
 import { unpackFrontier } from '../integrity/log-append.js';
-import { NO_VDN, type LeafEntry, type StoredKey, type StoredLogHead } from './types.js';
+import { NO_VDN, type StoredKey, type StoredLogHead } from './types.js';
 
 /** A record as both stores lay it out: the same columns under the same names. */
 export interface RecordRow {
@@ -82,25 +82,15 @@ export interface LogHeadRow {
   checkpoint_size: number | null;
 }
 
-/** A leaf row, as both stores lay it out. */
-export interface LeafRow {
-  idx: number;
-  record_id: string;
-  oper_time: number;
-  digest: Uint8Array;
-}
-
 export function toLogHead(row: LogHeadRow): StoredLogHead {
   return { vdn: row.vdn, size: row.size, frontier: unpackFrontier(row.frontier), checkpoint: row.checkpoint, checkpointSize: row.checkpoint_size };
 }
-
-export const toLeafEntry = (row: LeafRow): LeafEntry => ({ index: row.idx, recordId: row.record_id, operTime: row.oper_time, digest: row.digest });
 
 /** The fields a proof adds to what the calllogs answer gives, column by column, read from the time index alone. */
 const recordExtras = (jsonArray: (column: string) => string) => `SELECT ${jsonArray('id')} AS "ids", ${jsonArray('ak')} AS "ak", ${jsonArray('client_ip')} AS "clientIp", ${jsonArray('duration_ms')} AS "durationMs"
   FROM records WHERE vdn = $1 AND oper_time >= $2 AND oper_time <= $3`;
 /** A column's values as JSON array text ('[]' for no rows: PostgreSQL's json_agg gives NULL). */
-export const jsonArraySqlite = (column: string) => `json_group_array(${column})`;
-export const jsonArrayPostgres = (column: string, order = '') => `coalesce(json_agg(${column}${order})::text, '[]')`;
+const jsonArraySqlite = (column: string) => `json_group_array(${column})`;
+const jsonArrayPostgres = (column: string) => `coalesce(json_agg(${column})::text, '[]')`;
 export const RECORD_EXTRAS_SQLITE = recordExtras(jsonArraySqlite).replace(/\$\d/g, '?');
 export const RECORD_EXTRAS_POSTGRES = recordExtras(jsonArrayPostgres);

@@ -3,13 +3,18 @@ import type { JsonColumns, ProofExtraFields } from '../../contract/proof.js';
 import type { CallRecord } from '../../contract/record.js';
 import { emptyHead, packFrontier, unpackFrontier, type LogHeadState } from '../../integrity/log-append.js';
 import { nodeHashing } from '../../integrity/node-crypto.js';
-import { logOf, sealRecords } from '../../integrity/seal.js';
-import { RECORD_COLUMNS, R_RECORD_COLUMNS, toLeafEntry, toLogHead, toRecord, type LeafRow, type LogHeadRow, type RecordRow } from '../rows.js';
+import { logOf, sealRecords, type NodeRow } from '../../integrity/seal.js';
+import { findLeaf, inWindow, leavesOfTile, openTileOf, TILE_COLUMNS, TILE_WIDTH, tilesWith, type TileColumns, type TileRow } from '../leaf-tiles.js';
+import { RECORD_COLUMNS, R_RECORD_COLUMNS, toLogHead, toRecord, type LogHeadRow, type RecordRow } from '../rows.js';
 import type { IntegrityRepository, LeafColumns, LeafWithRecord, StoredLogHead } from '../types.js';
 import { guarded } from './guarded.js';
 import { readProofColumns, type ProofColumns, type ProofColumnsRead } from './proof-columns.js';
 import type { ProofReadThreads } from './read-threads.js';
 
+
+/** Tiles read at a time while a log is read whole (verify). */
+const TILES_A_PAGE = 64;
+type Sealed = { tiles: TileRow[]; nodes: NodeRow[] };
 
 /**
  * The logs in SQLite. One writer at a time means rowids are handed out in commit order, so the
@@ -28,40 +33,49 @@ export class SqliteIntegrity implements IntegrityRepository {
       `SELECT rowid AS seq, ${RECORD_COLUMNS.join(', ')} FROM records WHERE rowid > ? ORDER BY rowid LIMIT ?`,
     );
     const head = db.prepare<[number], LogHeadRow>('SELECT * FROM log_heads WHERE vdn = ?');
-    const addLeaf = db.prepare('INSERT INTO log_leaves (vdn, idx, record_id, oper_time, digest) VALUES (?, ?, ?, ?, ?)');
+    const openTile = db.prepare<[number, number], TileColumns>(`SELECT ${TILE_COLUMNS} FROM log_tiles WHERE vdn = ? AND tile = ?`);
+    const saveTile = db.prepare(
+      `INSERT INTO log_tiles (vdn, tile, min_time, max_time, ids, oper_times, digests) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (vdn, tile) DO UPDATE SET min_time = excluded.min_time, max_time = excluded.max_time, ids = excluded.ids, oper_times = excluded.oper_times, digests = excluded.digests`,
+    );
     const addNode = db.prepare('INSERT INTO log_nodes (vdn, level, idx, hash) VALUES (?, ?, ?, ?)');
     const saveHead = db.prepare(
       `INSERT INTO log_heads (vdn, size, frontier) VALUES (?, ?, ?)
        ON CONFLICT (vdn) DO UPDATE SET size = excluded.size, frontier = excluded.frontier`,
     );
     const advance = db.prepare('UPDATE log_state SET sealed_rowid = ?');
-    // One snapshot: the waiting records and the heads of their logs as of the same sealed position.
+    // One snapshot: the waiting records, and the heads and open tiles of their logs, as of the same sealed position.
     const readWaiting = db.transaction((max: number) => {
       const from = sealedRowid.get()!;
       const rows = unsealed.all(from, max);
       const records = rows.map(toRecord);
       const heads = new Map<number, LogHeadState>();
+      const openTiles = new Map<number, TileColumns>();
       for (const vdn of new Set(records.map(logOf))) {
         const row = head.get(vdn);
         heads.set(vdn, row ? { size: row.size, frontier: unpackFrontier(row.frontier) } : emptyHead());
+        const tile = row && openTileOf(row.size);
+        const stored = tile === undefined ? undefined : openTile.get(vdn, tile);
+        if (stored) openTiles.set(vdn, stored);
       }
-      return { from, last: rows.at(-1)?.seq, records, heads, sizes: new Map([...heads].map(([vdn, state]) => [vdn, state.size])) };
+      return { from, last: rows.at(-1)?.seq, records, heads, openTiles, sizes: new Map([...heads].map(([vdn, state]) => [vdn, state.size])) };
     });
     // Still as the snapshot saw it: the position (retention may lower it, so not it alone) and the logs' sizes.
     const unchanged = (from: number, sizes: Map<number, number>): boolean =>
       sealedRowid.get() === from && [...sizes].every(([vdn, size]) => (head.get(vdn)?.size ?? 0) === size);
-    const store = db.transaction((from: number, sizes: Map<number, number>, last: number, sealed: ReturnType<typeof sealRecords>, heads: Map<number, LogHeadState>): boolean => {
+    const store = db.transaction((from: number, sizes: Map<number, number>, last: number, sealed: Sealed, heads: Map<number, LogHeadState>): boolean => {
       if (!unchanged(from, sizes)) return false;
-      for (const l of sealed.leaves) addLeaf.run(l.vdn, l.index, l.recordId, l.operTime, l.digest);
+      for (const t of sealed.tiles) saveTile.run(t.vdn, t.tile, t.minTime, t.maxTime, t.ids, t.operTimes, t.digests);
       for (const n of sealed.nodes) addNode.run(n.vdn, n.level, n.index, n.hash);
       for (const [vdn, state] of heads) saveHead.run(vdn, state.size, packFrontier(state.frontier));
       advance.run(last);
       return true;
     }).immediate;
     this.sealBatch = (max) => {
-      const { from, last, records, heads, sizes } = readWaiting(max);
+      const { from, last, records, heads, openTiles, sizes } = readWaiting(max);
       if (last === undefined) return 0;
-      const sealed = sealRecords(nodeHashing, (vdn) => heads.get(vdn)!, records);
+      const { leaves, nodes } = sealRecords(nodeHashing, (vdn) => heads.get(vdn)!, records);
+      const sealed = { tiles: tilesWith(leaves, (vdn) => openTiles.get(vdn)), nodes };
       // Another process sealed these first: nothing done here, the caller's next seal goes on.
       return store(from, sizes, last, sealed, heads) ? records.length : 0;
     };
@@ -88,9 +102,17 @@ export class SqliteIntegrity implements IntegrityRepository {
 
   leafRange(vdn: number, fromMs: number, toMs: number, size: number): Promise<{ first: number; last: number } | undefined> {
     return guarded(() => {
-      const row = this.db.prepare('SELECT min(idx) AS first, max(idx) AS last FROM log_leaves WHERE vdn = ? AND oper_time BETWEEN ? AND ? AND idx < ?')
-        .get(vdn, fromMs, toMs, size) as { first: number | null; last: number | null };
-      return row.first === null ? undefined : { first: row.first, last: row.last! };
+      // From the time index alone; then only the tiles at the ends are read, until one holds a leaf of the window.
+      const candidates = this.db.prepare('SELECT tile FROM log_tiles WHERE vdn = ? AND max_time >= ? AND min_time <= ? AND tile < ?')
+        .pluck().all(vdn, fromMs, toMs, Math.ceil(size / TILE_WIDTH)) as number[];
+      candidates.sort((a, b) => a - b);
+      const timesOf = this.db.prepare<[number, number], Pick<TileColumns, 'tile' | 'operTimes'>>('SELECT tile, oper_times AS operTimes FROM log_tiles WHERE vdn = ? AND tile = ?');
+      const read = function* (tiles: number[]) {
+        for (const tile of tiles) yield timesOf.get(vdn, tile)!;
+      };
+      const wanted = inWindow(fromMs, toMs, size);
+      const first = findLeaf(read(candidates), wanted);
+      return first === undefined ? undefined : { first, last: findLeaf(read(candidates.reverse()), wanted, true)! };
     });
   }
 
@@ -135,20 +157,31 @@ export class SqliteIntegrity implements IntegrityRepository {
   }
 
   async *leaves(vdn: number, start = 0, end = Number.MAX_SAFE_INTEGER): AsyncIterable<LeafWithRecord> {
-    const rows = this.db.prepare(
-      `SELECT l.idx, l.record_id, l.oper_time AS leaf_time, l.digest, r.id AS rid, ${R_RECORD_COLUMNS}
-       FROM log_leaves l LEFT JOIN records r ON r.id = l.record_id
-       WHERE l.vdn = ? AND l.idx >= ? AND l.idx < ? ORDER BY l.idx`,
-    ).iterate(vdn, start, end) as IterableIterator<RecordRow & Omit<LeafRow, 'oper_time'> & { leaf_time: number; rid: string | null }>;
-    for (const row of rows) {
-      yield { ...toLeafEntry({ ...row, oper_time: row.leaf_time }), record: row.rid === null ? undefined : toRecord(row) };
+    const tiles = this.db.prepare<[number, number, number], TileColumns>(
+      `SELECT ${TILE_COLUMNS} FROM log_tiles WHERE vdn = ? AND tile >= ? AND tile < ? ORDER BY tile LIMIT ${TILES_A_PAGE}`,
+    );
+    // Ids are unique: a leaf's record is the one of its id (the caller compares its VDN, time and digest).
+    const records = this.db.prepare<[string], RecordRow & { rid: string | null }>(
+      `SELECT r.id AS rid, ${R_RECORD_COLUMNS} FROM json_each(?) l LEFT JOIN records r ON r.id = l.value ORDER BY l.key`,
+    );
+    for (let next = Math.floor(start / TILE_WIDTH), page: TileColumns[]; (page = tiles.all(vdn, next, Math.ceil(end / TILE_WIDTH))).length > 0;) {
+      for (const tile of page) {
+        const rows = records.all(tile.ids);
+        for (const [i, leaf] of leavesOfTile(tile).entries()) {
+          if (leaf.index < start || leaf.index >= end) continue;
+          const row = rows[i]!;
+          yield { ...leaf, record: row.rid === null ? undefined : toRecord(row) };
+        }
+      }
+      next = page.at(-1)!.tile + 1;
     }
   }
 
   async *unlogged(): AsyncIterable<CallRecord> {
+    // By id alone: ids are unique, and leaves() checks the VDN and time of the record a leaf names.
     const rows = this.db.prepare(
       `SELECT ${RECORD_COLUMNS.join(', ')} FROM records r WHERE rowid <= (SELECT sealed_rowid FROM log_state)
-       AND NOT EXISTS (SELECT 1 FROM log_leaves l WHERE l.vdn = r.vdn AND l.oper_time = r.oper_time AND l.record_id = r.id)`,
+       AND r.id NOT IN (SELECT l.value FROM log_tiles, json_each(log_tiles.ids) l)`,
     ).iterate() as IterableIterator<RecordRow>;
     for (const row of rows) yield toRecord(row);
   }
