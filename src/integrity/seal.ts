@@ -20,6 +20,13 @@ export interface NodeRow extends StoredNode {
 /** The log a record belongs to, as the stores number them (0: the call named no VDN). */
 export const logOf = (record: Pick<CallRecord, 'vdnId'>): number => record.vdnId ?? 0;
 
+/** How many leaves `records` add to each log. */
+export function leavesPerLog(records: Iterable<Pick<CallRecord, 'vdnId'>>): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const record of records) counts.set(logOf(record), (counts.get(logOf(record)) ?? 0) + 1);
+  return counts;
+}
+
 /** A log as messages name it. */
 export const logName = (vdn: number): string => (vdn === 0 ? 'the no-VDN log' : `VDN ${vdn}`);
 

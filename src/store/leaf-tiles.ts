@@ -9,10 +9,14 @@ import type { LeafColumns, LeafEntry } from './types.js';
  */
 export const TILE_WIDTH = 2 ** STORED_FROM_LEVEL;
 
-/** A tile as both stores keep it: up to TILE_WIDTH consecutive leaves of a log, column by column. */
-export interface TileColumns {
-  /** Its first leaf's index ÷ TILE_WIDTH. */
-  tile: number;
+/**
+ * A row of `log_tiles`: consecutive leaves of a log, column by column, within one tile — a whole
+ * tile, or a part of the tile still filling (each seal adds a part; the part that fills a tile
+ * replaces the tile's parts with the whole tile, so a full tile is one row).
+ */
+export interface TilePart {
+  /** The index of its first leaf. */
+  first: number;
   /** The leaves' record ids and receive times as JSON array text, spliced into proofs as it is. */
   ids: string;
   operTimes: string;
@@ -20,42 +24,43 @@ export interface TileColumns {
   digests: Uint8Array;
 }
 
-/** A tile's columns as both stores select them, named as TileColumns. */
-export const TILE_COLUMNS = 'tile, ids, oper_times AS "operTimes", digests';
+/** A tile part's columns as both stores select them, named as TilePart. */
+export const TILE_PART_COLUMNS = 'first_leaf AS "first", ids, oper_times AS "operTimes", digests';
 
-/** A tile to store, with its earliest and latest receive time (how a time window finds it). */
-export interface TileRow extends TileColumns {
+/** A tile part to store, with its earliest and latest receive time (how a time window finds it). */
+export interface TilePartRow extends TilePart {
   vdn: number;
   minTime: number;
   maxTime: number;
 }
 
-/** The tile a log's next leaf joins, when that tile already holds leaves (the log's size is not a multiple of TILE_WIDTH). */
-export const openTileOf = (size: number): number | undefined => (size % TILE_WIDTH === 0 ? undefined : Math.floor(size / TILE_WIDTH));
+const leafCount = (part: TilePart): number => part.digests.length / 32;
+const tileStart = (index: number): number => index - (index % TILE_WIDTH);
 
-const leafCount = (tile: TileColumns): number => tile.digests.length / 32;
+/** The first leaf of the tile a log of `size` leaves fills, if `added` more leaves fill it and it holds some already. */
+export function tileFilled(size: number, added: number): number | undefined {
+  const held = size % TILE_WIDTH;
+  return held > 0 && held + added >= TILE_WIDTH ? tileStart(size) : undefined;
+}
 
 /**
- * The tiles that change when `leaves` (as sealRecords gives them: each log's in index order) join
- * their logs: new tiles, and the open tile of a log extended. `openTile` gives a log's open tile
- * as stored; a stored tile that does not end where the log's next leaf goes is refused.
+ * The rows that store `leaves` (as sealRecords gives them: each log's in index order): one per tile
+ * they reach, except that the leaves which fill a tile holding parts already make the whole tile,
+ * from `filledParts` (that tile's parts as stored, in order). `replaced` names the tiles whose parts
+ * the new rows replace. Parts that do not end where the new leaves begin are refused.
  */
-export function tilesWith(leaves: readonly LeafRow[], openTile: (vdn: number, tile: number) => TileColumns | undefined): TileRow[] {
-  type Growing = { vdn: number; tile: number; ids: string[]; operTimes: number[]; digests: Uint8Array[] };
+export function tilePartsWith(
+  leaves: readonly LeafRow[],
+  filledParts: (vdn: number, tileFirst: number) => readonly TilePart[],
+): { rows: TilePartRow[]; replaced: { vdn: number; tileFirst: number }[] } {
+  type Growing = { vdn: number; first: number; ids: string[]; operTimes: number[]; digests: Uint8Array[] };
   const grown: Growing[] = [];
-  // Each log's tile that takes its next leaf (a log's leaves come in index order).
+  // Each log's row that takes its next leaf (a log's leaves come in index order).
   const growing = new Map<number, Growing>();
   for (const leaf of leaves) {
-    const tile = Math.floor(leaf.index / TILE_WIDTH);
     let row = growing.get(leaf.vdn);
-    if (row?.tile !== tile) {
-      const stored = leaf.index % TILE_WIDTH === 0 ? undefined : openTile(leaf.vdn, tile);
-      if ((stored ? leafCount(stored) : 0) !== leaf.index % TILE_WIDTH) {
-        throw new Error(`log ${leaf.vdn}: tile ${tile} does not end before leaf ${leaf.index}`);
-      }
-      row = stored
-        ? { vdn: leaf.vdn, tile, ids: JSON.parse(stored.ids) as string[], operTimes: JSON.parse(stored.operTimes) as number[], digests: [stored.digests] }
-        : { vdn: leaf.vdn, tile, ids: [], operTimes: [], digests: [] };
+    if (row === undefined || tileStart(row.first) !== tileStart(leaf.index)) {
+      row = { vdn: leaf.vdn, first: leaf.index, ids: [], operTimes: [], digests: [] };
       growing.set(leaf.vdn, row);
       grown.push(row);
     }
@@ -63,31 +68,52 @@ export function tilesWith(leaves: readonly LeafRow[], openTile: (vdn: number, ti
     row.operTimes.push(leaf.operTime);
     row.digests.push(leaf.digest);
   }
-  return grown.map(({ vdn, tile, ids, operTimes, digests }) => {
-    const [minTime, maxTime] = timeSpan(operTimes);
-    return { vdn, tile, ids: JSON.stringify(ids), operTimes: JSON.stringify(operTimes), digests: Buffer.concat(digests), minTime, maxTime };
+  const replaced: { vdn: number; tileFirst: number }[] = [];
+  const rows = grown.map((row): TilePartRow => {
+    const tileFirst = tileStart(row.first);
+    if (row.first > tileFirst && row.first + row.ids.length === tileFirst + TILE_WIDTH) {
+      const parts = filledParts(row.vdn, tileFirst);
+      let next = tileFirst;
+      for (const part of parts) next = part.first === next ? next + leafCount(part) : NaN;
+      if (next !== row.first) throw new Error(`log ${row.vdn}: the stored leaves of tile ${tileFirst / TILE_WIDTH} do not end before leaf ${row.first}`);
+      replaced.push({ vdn: row.vdn, tileFirst });
+      row = {
+        ...row,
+        first: tileFirst,
+        ids: [...parts.flatMap((part) => JSON.parse(part.ids) as string[]), ...row.ids],
+        operTimes: [...parts.flatMap((part) => JSON.parse(part.operTimes) as number[]), ...row.operTimes],
+        digests: [...parts.map((part) => part.digests), ...row.digests],
+      };
+    }
+    const [minTime, maxTime] = timeSpan(row.operTimes);
+    return { vdn: row.vdn, first: row.first, ids: JSON.stringify(row.ids), operTimes: JSON.stringify(row.operTimes), digests: Buffer.concat(row.digests), minTime, maxTime };
   });
+  return { rows, replaced };
 }
 
+/** The lowest `first` of a tile part holding leaf `index` or a later one (parts never cross a tile's edge). */
+export const partsFrom = (index: number): number => tileStart(index);
+
 /**
- * Leaves `start` to `end - 1` of a log from its tiles that hold them, in tile order: whole tiles
+ * Leaves `start` to `end - 1` of a log from the tile parts that hold them, in order: whole parts
  * spliced as stored, the two at the ends cut. Throws when a leaf of the range is not there.
  */
-export function leafColumnsOfTiles(vdn: number, tiles: readonly TileColumns[], start: number, end: number): LeafColumns {
+export function leafColumnsOfParts(vdn: number, parts: readonly TilePart[], start: number, end: number): LeafColumns {
   const ids: string[] = [];
   const operTimes: string[] = [];
   const digests: Uint8Array[] = [];
   let next = start;
-  for (const tile of tiles) {
-    const first = tile.tile * TILE_WIDTH;
-    const from = next - first;
-    const to = Math.min(end, first + leafCount(tile)) - first;
-    if (from < 0 || from >= to) break;
-    const whole = from === 0 && to === leafCount(tile);
-    ids.push(whole ? tile.ids : JSON.stringify((JSON.parse(tile.ids) as string[]).slice(from, to)));
-    operTimes.push(whole ? tile.operTimes : JSON.stringify((JSON.parse(tile.operTimes) as number[]).slice(from, to)));
-    digests.push(tile.digests.subarray(32 * from, 32 * to));
-    next = first + to;
+  for (const part of parts) {
+    const count = leafCount(part);
+    if (part.first + count <= next) continue;
+    if (part.first > next || next >= end) break;
+    const from = next - part.first;
+    const to = Math.min(end, part.first + count) - part.first;
+    const whole = from === 0 && to === count;
+    ids.push(whole ? part.ids : JSON.stringify((JSON.parse(part.ids) as string[]).slice(from, to)));
+    operTimes.push(whole ? part.operTimes : JSON.stringify((JSON.parse(part.operTimes) as number[]).slice(from, to)));
+    digests.push(part.digests.subarray(32 * from, 32 * to));
+    next = part.first + to;
   }
   if (next < end) throw new Error(`log ${vdn}: leaf ${next} is not stored`);
   const joined = Buffer.concat(digests);
@@ -95,24 +121,24 @@ export function leafColumnsOfTiles(vdn: number, tiles: readonly TileColumns[], s
   return { ids: concatJsonArrays(ids), operTimes: concatJsonArrays(operTimes), digests: new Uint8Array(joined.buffer, joined.byteOffset, joined.length) };
 }
 
-/** A tile's leaves, one by one. */
-export function leavesOfTile(tile: TileColumns): LeafEntry[] {
-  const ids = JSON.parse(tile.ids) as string[];
-  const operTimes = JSON.parse(tile.operTimes) as number[];
-  return ids.map((recordId, i) => ({ index: tile.tile * TILE_WIDTH + i, recordId, operTime: operTimes[i]!, digest: digestAt(tile.digests, i) }));
+/** A tile part's leaves, one by one. */
+export function leavesOfPart(part: TilePart): LeafEntry[] {
+  const ids = JSON.parse(part.ids) as string[];
+  const operTimes = JSON.parse(part.operTimes) as number[];
+  return ids.map((recordId, i) => ({ index: part.first + i, recordId, operTime: operTimes[i]!, digest: digestAt(part.digests, i) }));
 }
 
 /**
- * The index of the first leaf of `tiles`, in the order given (with `last`: of the last tile, the
- * last leaf), that `wanted` accepts. Tiles are read only until one holds such a leaf.
+ * The index of the first leaf of `parts`, in the order given (with `last`: of the last part, the
+ * last leaf), that `wanted` accepts. Parts are read only until one holds such a leaf.
  */
-export function findLeaf(tiles: Iterable<Pick<TileColumns, 'tile' | 'operTimes'>>, wanted: (operTime: number, index: number) => boolean, last = false): number | undefined {
-  for (const { tile, operTimes } of tiles) {
+export function findLeaf(parts: Iterable<Pick<TilePart, 'first' | 'operTimes'>>, wanted: (operTime: number, index: number) => boolean, last = false): number | undefined {
+  for (const { first, operTimes } of parts) {
     const times = JSON.parse(operTimes) as number[];
     const order = times.map((_, i) => i);
     if (last) order.reverse();
-    const found = order.find((i) => wanted(times[i]!, tile * TILE_WIDTH + i));
-    if (found !== undefined) return tile * TILE_WIDTH + found;
+    const found = order.find((i) => wanted(times[i]!, first + i));
+    if (found !== undefined) return first + found;
   }
   return undefined;
 }

@@ -58,6 +58,12 @@ export function rowValues(r: CallRecord): RowValues {
   return [r.id, r.vdnId ?? NO_VDN, r.operTime, r.url, r.request, r.resultCode, r.resultDesc, r.httpStatus, r.type, r.ak, r.clientIp, r.durationMs];
 }
 
+/** The record of column values in RECORD_COLUMNS order (rowValues read back; more values may follow). */
+export function recordOfValues(values: readonly [...RowValues, ...unknown[]]): CallRecord {
+  const [id, vdn, operTime, url, request, resultCode, resultDesc, httpStatus, type, ak, clientIp, durationMs] = values;
+  return { id, operTime: Number(operTime), url, request, resultCode, resultDesc, httpStatus, type, vdnId: vdn === NO_VDN ? null : vdn, ak, clientIp, durationMs };
+}
+
 export function toKey(row: KeyRow): StoredKey {
   return {
     ak: row.ak,

@@ -3,15 +3,15 @@ import { concatJsonArrays, type JsonColumns, type ProofExtraFields } from '../..
 import type { CallRecord } from '../../contract/record.js';
 import { emptyHead, packFrontier, unpackFrontier, type LogHeadState } from '../../integrity/log-append.js';
 import { nodeHashing } from '../../integrity/node-crypto.js';
-import { sealRecords } from '../../integrity/seal.js';
-import { findLeaf, inWindow, leafColumnsOfTiles, leavesOfTile, openTileOf, TILE_COLUMNS, TILE_WIDTH, tilesWith, type TileColumns } from '../leaf-tiles.js';
+import { leavesPerLog, sealRecords } from '../../integrity/seal.js';
+import { findLeaf, inWindow, leafColumnsOfParts, leavesOfPart, partsFrom, TILE_PART_COLUMNS, TILE_WIDTH, tileFilled, tilePartsWith, type TilePart } from '../leaf-tiles.js';
 import { RECORD_EXTRAS_POSTGRES, R_RECORD_COLUMNS, toLogHead, toRecord, type LogHeadRow, type RecordRow } from '../rows.js';
 import type { IntegrityRepository, LeafColumns, LeafWithRecord, StoredLogHead } from '../types.js';
 
 /** Any constant: the advisory lock that lets one sealer at a time work on a database. */
 export const SEALER_LOCK = 0x63616c6c;
-/** Tiles read at a time while a log is read whole (verify). */
-const TILES_A_PAGE = 20;
+/** Tile parts read at a time while a log is read whole (verify). */
+const PARTS_A_PAGE = 20;
 
 /**
  * The last sealed record's (transaction, id), as values: compared with constants, the row comparison
@@ -55,21 +55,31 @@ export class PostgresIntegrity implements IntegrityRepository {
         if (!head) heads.set(vdn, (head = emptyHead()));
         return head;
       };
-      const open = stored.flatMap((row) => {
-        const tile = openTileOf(row.size);
-        return tile === undefined ? [] : [{ vdn: row.vdn, tile }];
+      const records = rows.map(toRecord);
+      const added = leavesPerLog(records);
+      const filled = stored.flatMap((row) => {
+        const tileFirst = tileFilled(row.size, added.get(row.vdn)!);
+        return tileFirst === undefined ? [] : [{ vdn: row.vdn, tileFirst }];
       });
-      const openTiles = new Map((await client.query<TileColumns & { vdn: number }>(
-        `SELECT vdn, ${TILE_COLUMNS} FROM log_tiles WHERE (vdn, tile) IN (SELECT * FROM unnest($1::int[], $2::bigint[]))`,
-        [open.map((t) => t.vdn), open.map((t) => t.tile)],
-      )).rows.map((row) => [row.vdn, row]));
-      const { leaves, nodes } = sealRecords(nodeHashing, headOf, rows.map(toRecord));
-      const tiles = tilesWith(leaves, (vdn) => openTiles.get(vdn));
+      const filledParts = (await client.query<TilePart & { vdn: number }>(
+        `SELECT t.vdn, ${TILE_PART_COLUMNS} FROM log_tiles t, unnest($1::int[], $2::bigint[]) AS f(vdn, tile_first)
+         WHERE t.vdn = f.vdn AND t.first_leaf >= f.tile_first AND t.first_leaf < f.tile_first + ${TILE_WIDTH} ORDER BY t.vdn, t.first_leaf`,
+        [filled.map((f) => f.vdn), filled.map((f) => f.tileFirst)],
+      )).rows;
+      const { leaves, nodes } = sealRecords(nodeHashing, headOf, records);
+      const parts = tilePartsWith(leaves, (vdn) => filledParts.filter((part) => part.vdn === vdn));
+      if (parts.replaced.length > 0) {
+        await client.query(
+          `DELETE FROM log_tiles t USING unnest($1::int[], $2::bigint[]) AS f(vdn, tile_first)
+           WHERE t.vdn = f.vdn AND t.first_leaf >= f.tile_first AND t.first_leaf < f.tile_first + ${TILE_WIDTH}`,
+          [parts.replaced.map((r) => r.vdn), parts.replaced.map((r) => r.tileFirst)],
+        );
+      }
+      const newRows = parts.rows;
       await client.query(
-        `INSERT INTO log_tiles (vdn, tile, min_time, max_time, ids, oper_times, digests)
-         SELECT * FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::bytea[])
-         ON CONFLICT (vdn, tile) DO UPDATE SET min_time = excluded.min_time, max_time = excluded.max_time, ids = excluded.ids, oper_times = excluded.oper_times, digests = excluded.digests`,
-        [tiles.map((t) => t.vdn), tiles.map((t) => t.tile), tiles.map((t) => t.minTime), tiles.map((t) => t.maxTime), tiles.map((t) => t.ids), tiles.map((t) => t.operTimes), tiles.map((t) => t.digests)],
+        `INSERT INTO log_tiles (vdn, first_leaf, min_time, max_time, ids, oper_times, digests)
+         SELECT * FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::bytea[])`,
+        [newRows.map((t) => t.vdn), newRows.map((t) => t.first), newRows.map((t) => t.minTime), newRows.map((t) => t.maxTime), newRows.map((t) => t.ids), newRows.map((t) => t.operTimes), newRows.map((t) => t.digests)],
       );
       if (nodes.length > 0) {
         await client.query(
@@ -107,12 +117,12 @@ export class PostgresIntegrity implements IntegrityRepository {
   }
 
   async leafRange(vdn: number, fromMs: number, toMs: number, size: number): Promise<{ first: number; last: number } | undefined> {
-    // The candidates from the time index; the tiles at the ends are the ones read, until one holds a leaf of the window.
-    const { rows } = await this.pool.query<Pick<TileColumns, 'tile' | 'operTimes'>>(
-      `SELECT tile, oper_times AS "operTimes" FROM log_tiles WHERE vdn = $1 AND tile = ANY (
-         SELECT tile FROM log_tiles WHERE vdn = $1 AND max_time >= $2 AND min_time <= $3 AND tile < $4)
-       ORDER BY tile`,
-      [vdn, fromMs, toMs, Math.ceil(size / TILE_WIDTH)],
+    // The candidates from the time index; the parts at the ends are the ones read, until one holds a leaf of the window.
+    const { rows } = await this.pool.query<Pick<TilePart, 'first' | 'operTimes'>>(
+      `SELECT first_leaf AS "first", oper_times AS "operTimes" FROM log_tiles WHERE vdn = $1 AND first_leaf = ANY (
+         SELECT first_leaf FROM log_tiles WHERE vdn = $1 AND max_time >= $2 AND min_time <= $3 AND first_leaf < $4)
+       ORDER BY first_leaf`,
+      [vdn, fromMs, toMs, size],
     );
     const wanted = inWindow(fromMs, toMs, size);
     const first = findLeaf(rows, wanted);
@@ -120,11 +130,11 @@ export class PostgresIntegrity implements IntegrityRepository {
   }
 
   async leafColumns(vdn: number, start: number, end: number): Promise<LeafColumns> {
-    const { rows } = await this.pool.query<TileColumns>(
-      `SELECT ${TILE_COLUMNS} FROM log_tiles WHERE vdn = $1 AND tile >= $2 AND tile < $3 ORDER BY tile`,
-      [vdn, Math.floor(start / TILE_WIDTH), Math.ceil(end / TILE_WIDTH)],
+    const { rows } = await this.pool.query<TilePart>(
+      `SELECT ${TILE_PART_COLUMNS} FROM log_tiles WHERE vdn = $1 AND first_leaf >= $2 AND first_leaf < $3 ORDER BY first_leaf`,
+      [vdn, partsFrom(start), end],
     );
-    return leafColumnsOfTiles(vdn, rows, start, end);
+    return leafColumnsOfParts(vdn, rows, start, end);
   }
 
   async recordExtras(vdn: number, fromMs: number, toMs: number): Promise<JsonColumns<ProofExtraFields>> {
@@ -167,13 +177,13 @@ export class PostgresIntegrity implements IntegrityRepository {
   }
 
   async *leaves(vdn: number, start = 0, end = Number.MAX_SAFE_INTEGER): AsyncIterable<LeafWithRecord> {
-    for (let next = Math.floor(start / TILE_WIDTH); ;) {
-      const tiles = (await this.pool.query<TileColumns>(
-        `SELECT ${TILE_COLUMNS} FROM log_tiles WHERE vdn = $1 AND tile >= $2 AND tile < $3 ORDER BY tile LIMIT ${TILES_A_PAGE}`,
-        [vdn, next, Math.ceil(end / TILE_WIDTH)],
+    for (let next = partsFrom(start); ;) {
+      const parts = (await this.pool.query<TilePart>(
+        `SELECT ${TILE_PART_COLUMNS} FROM log_tiles WHERE vdn = $1 AND first_leaf >= $2 AND first_leaf < $3 ORDER BY first_leaf LIMIT ${PARTS_A_PAGE}`,
+        [vdn, next, end],
       )).rows;
-      if (tiles.length === 0) return;
-      const leaves = tiles.flatMap(leavesOfTile);
+      if (parts.length === 0) return;
+      const leaves = parts.flatMap(leavesOfPart);
       // A leaf's record: the one of its time and id (the caller compares its VDN and digest).
       const { rows } = await this.pool.query<RecordRow & { rid: string | null }>(
         `SELECT r.id AS rid, ${R_RECORD_COLUMNS}
@@ -186,7 +196,7 @@ export class PostgresIntegrity implements IntegrityRepository {
         const row = rows[i]!;
         yield { ...leaf, record: row.rid === null ? undefined : toRecord(row) };
       }
-      next = tiles.at(-1)!.tile + 1;
+      next = parts.at(-1)!.first + 1;
     }
   }
 

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { JsonColumns, ProofExtraFields } from '../../contract/proof.js';
-import { leafColumnsOfTiles, TILE_COLUMNS, TILE_WIDTH, type TileColumns } from '../leaf-tiles.js';
+import { leafColumnsOfParts, partsFrom, TILE_PART_COLUMNS, type TilePart } from '../leaf-tiles.js';
 import { RECORD_EXTRAS_SQLITE } from '../rows.js';
 import type { LeafColumns } from '../types.js';
 
@@ -13,7 +13,7 @@ export type ProofColumns<R extends ProofColumnsRead> = R extends { read: 'leafCo
 
 /**
  * Runs one of a proof's long reads: the extra fields aggregated by SQLite into JSON text, the leaves
- * spliced from their tiles (nothing parsed but the two tiles at the ends). The server runs them
+ * spliced from their tiles (nothing parsed but the two tile parts at the ends). The server runs them
  * side by side on read threads (read-worker.ts), other callers on their connection.
  */
 export function readProofColumns<R extends ProofColumnsRead>(db: Database.Database, request: R): ProofColumns<R> {
@@ -21,7 +21,7 @@ export function readProofColumns<R extends ProofColumnsRead>(db: Database.Databa
     return db.prepare(RECORD_EXTRAS_SQLITE).get(request.vdn, request.fromMs, request.toMs) as ProofColumns<R>;
   }
   const { vdn, start, end } = request;
-  const tiles = db.prepare(`SELECT ${TILE_COLUMNS} FROM log_tiles WHERE vdn = ? AND tile >= ? AND tile < ? ORDER BY tile`)
-    .all(vdn, Math.floor(start / TILE_WIDTH), Math.ceil(end / TILE_WIDTH)) as TileColumns[];
-  return leafColumnsOfTiles(vdn, tiles, start, end) as ProofColumns<R>;
+  const parts = db.prepare(`SELECT ${TILE_PART_COLUMNS} FROM log_tiles WHERE vdn = ? AND first_leaf >= ? AND first_leaf < ? ORDER BY first_leaf`)
+    .all(vdn, partsFrom(start), end) as TilePart[];
+  return leafColumnsOfParts(vdn, parts, start, end) as ProofColumns<R>;
 }

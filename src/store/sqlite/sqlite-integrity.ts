@@ -3,18 +3,18 @@ import type { JsonColumns, ProofExtraFields } from '../../contract/proof.js';
 import type { CallRecord } from '../../contract/record.js';
 import { emptyHead, packFrontier, unpackFrontier, type LogHeadState } from '../../integrity/log-append.js';
 import { nodeHashing } from '../../integrity/node-crypto.js';
-import { logOf, sealRecords, type NodeRow } from '../../integrity/seal.js';
-import { findLeaf, inWindow, leavesOfTile, openTileOf, TILE_COLUMNS, TILE_WIDTH, tilesWith, type TileColumns, type TileRow } from '../leaf-tiles.js';
-import { RECORD_COLUMNS, R_RECORD_COLUMNS, toLogHead, toRecord, type LogHeadRow, type RecordRow } from '../rows.js';
+import { leavesPerLog, sealRecords, type NodeRow } from '../../integrity/seal.js';
+import { findLeaf, inWindow, leavesOfPart, partsFrom, TILE_PART_COLUMNS, TILE_WIDTH, tileFilled, tilePartsWith, type TilePart } from '../leaf-tiles.js';
+import { RECORD_COLUMNS, R_RECORD_COLUMNS, recordOfValues, toLogHead, toRecord, type LogHeadRow, type RecordRow, type RowValues } from '../rows.js';
 import type { IntegrityRepository, LeafColumns, LeafWithRecord, StoredLogHead } from '../types.js';
 import { guarded } from './guarded.js';
 import { readProofColumns, type ProofColumns, type ProofColumnsRead } from './proof-columns.js';
 import type { ProofReadThreads } from './read-threads.js';
 
 
-/** Tiles read at a time while a log is read whole (verify). */
-const TILES_A_PAGE = 64;
-type Sealed = { tiles: TileRow[]; nodes: NodeRow[] };
+/** Tile parts read at a time while a log is read whole (verify). */
+const PARTS_A_PAGE = 64;
+type Sealed = ReturnType<typeof tilePartsWith> & { nodes: NodeRow[] };
 
 /**
  * The logs in SQLite. One writer at a time means rowids are handed out in commit order, so the
@@ -29,53 +29,55 @@ export class SqliteIntegrity implements IntegrityRepository {
   /** `reads`: threads for a proof's long reads (else they run on this connection). */
   constructor(private readonly db: Database.Database, private readonly reads?: ProofReadThreads) {
     const sealedRowid = db.prepare<[], number>('SELECT sealed_rowid FROM log_state').pluck();
-    const unsealed = db.prepare<[number, number], RecordRow & { seq: number }>(
-      `SELECT rowid AS seq, ${RECORD_COLUMNS.join(', ')} FROM records WHERE rowid > ? ORDER BY rowid LIMIT ?`,
-    );
+    // As arrays: 1.6 instead of 3.1 µs a row (no object of named columns per row).
+    const unsealed = db.prepare<[number, number], [...RowValues, number]>(
+      `SELECT ${RECORD_COLUMNS.join(', ')}, rowid FROM records WHERE rowid > ? ORDER BY rowid LIMIT ?`,
+    ).raw(true);
     const head = db.prepare<[number], LogHeadRow>('SELECT * FROM log_heads WHERE vdn = ?');
-    const openTile = db.prepare<[number, number], TileColumns>(`SELECT ${TILE_COLUMNS} FROM log_tiles WHERE vdn = ? AND tile = ?`);
-    const saveTile = db.prepare(
-      `INSERT INTO log_tiles (vdn, tile, min_time, max_time, ids, oper_times, digests) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (vdn, tile) DO UPDATE SET min_time = excluded.min_time, max_time = excluded.max_time, ids = excluded.ids, oper_times = excluded.oper_times, digests = excluded.digests`,
+    const tileParts = db.prepare<[number, number, number], TilePart>(
+      `SELECT ${TILE_PART_COLUMNS} FROM log_tiles WHERE vdn = ? AND first_leaf >= ? AND first_leaf < ? ORDER BY first_leaf`,
     );
+    const removeParts = db.prepare('DELETE FROM log_tiles WHERE vdn = ? AND first_leaf >= ? AND first_leaf < ?');
+    const addPart = db.prepare('INSERT INTO log_tiles (vdn, first_leaf, min_time, max_time, ids, oper_times, digests) VALUES (?, ?, ?, ?, ?, ?, ?)');
     const addNode = db.prepare('INSERT INTO log_nodes (vdn, level, idx, hash) VALUES (?, ?, ?, ?)');
     const saveHead = db.prepare(
       `INSERT INTO log_heads (vdn, size, frontier) VALUES (?, ?, ?)
        ON CONFLICT (vdn) DO UPDATE SET size = excluded.size, frontier = excluded.frontier`,
     );
     const advance = db.prepare('UPDATE log_state SET sealed_rowid = ?');
-    // One snapshot: the waiting records, and the heads and open tiles of their logs, as of the same sealed position.
+    // One snapshot: the waiting records, their logs' heads and the parts of the tiles they will fill, as of the same sealed position.
     const readWaiting = db.transaction((max: number) => {
       const from = sealedRowid.get()!;
       const rows = unsealed.all(from, max);
-      const records = rows.map(toRecord);
+      const records = rows.map(recordOfValues);
+      const added = leavesPerLog(records);
       const heads = new Map<number, LogHeadState>();
-      const openTiles = new Map<number, TileColumns>();
-      for (const vdn of new Set(records.map(logOf))) {
+      const filledParts = new Map<number, TilePart[]>();
+      for (const [vdn, count] of added) {
         const row = head.get(vdn);
         heads.set(vdn, row ? { size: row.size, frontier: unpackFrontier(row.frontier) } : emptyHead());
-        const tile = row && openTileOf(row.size);
-        const stored = tile === undefined ? undefined : openTile.get(vdn, tile);
-        if (stored) openTiles.set(vdn, stored);
+        const filled = row && tileFilled(row.size, count);
+        if (filled !== undefined) filledParts.set(vdn, tileParts.all(vdn, filled, filled + TILE_WIDTH));
       }
-      return { from, last: rows.at(-1)?.seq, records, heads, openTiles, sizes: new Map([...heads].map(([vdn, state]) => [vdn, state.size])) };
+      return { from, last: rows.at(-1)?.[RECORD_COLUMNS.length], records, heads, filledParts, sizes: new Map([...heads].map(([vdn, state]) => [vdn, state.size])) };
     });
     // Still as the snapshot saw it: the position (retention may lower it, so not it alone) and the logs' sizes.
     const unchanged = (from: number, sizes: Map<number, number>): boolean =>
       sealedRowid.get() === from && [...sizes].every(([vdn, size]) => (head.get(vdn)?.size ?? 0) === size);
     const store = db.transaction((from: number, sizes: Map<number, number>, last: number, sealed: Sealed, heads: Map<number, LogHeadState>): boolean => {
       if (!unchanged(from, sizes)) return false;
-      for (const t of sealed.tiles) saveTile.run(t.vdn, t.tile, t.minTime, t.maxTime, t.ids, t.operTimes, t.digests);
+      for (const { vdn, tileFirst } of sealed.replaced) removeParts.run(vdn, tileFirst, tileFirst + TILE_WIDTH);
+      for (const t of sealed.rows) addPart.run(t.vdn, t.first, t.minTime, t.maxTime, t.ids, t.operTimes, t.digests);
       for (const n of sealed.nodes) addNode.run(n.vdn, n.level, n.index, n.hash);
       for (const [vdn, state] of heads) saveHead.run(vdn, state.size, packFrontier(state.frontier));
       advance.run(last);
       return true;
     }).immediate;
     this.sealBatch = (max) => {
-      const { from, last, records, heads, openTiles, sizes } = readWaiting(max);
+      const { from, last, records, heads, filledParts, sizes } = readWaiting(max);
       if (last === undefined) return 0;
       const { leaves, nodes } = sealRecords(nodeHashing, (vdn) => heads.get(vdn)!, records);
-      const sealed = { tiles: tilesWith(leaves, (vdn) => openTiles.get(vdn)), nodes };
+      const sealed = { ...tilePartsWith(leaves, (vdn) => filledParts.get(vdn) ?? []), nodes };
       // Another process sealed these first: nothing done here, the caller's next seal goes on.
       return store(from, sizes, last, sealed, heads) ? records.length : 0;
     };
@@ -102,13 +104,13 @@ export class SqliteIntegrity implements IntegrityRepository {
 
   leafRange(vdn: number, fromMs: number, toMs: number, size: number): Promise<{ first: number; last: number } | undefined> {
     return guarded(() => {
-      // From the time index alone; then only the tiles at the ends are read, until one holds a leaf of the window.
-      const candidates = this.db.prepare('SELECT tile FROM log_tiles WHERE vdn = ? AND max_time >= ? AND min_time <= ? AND tile < ?')
-        .pluck().all(vdn, fromMs, toMs, Math.ceil(size / TILE_WIDTH)) as number[];
+      // From the time index alone; then only the parts at the ends are read, until one holds a leaf of the window.
+      const candidates = this.db.prepare('SELECT first_leaf FROM log_tiles WHERE vdn = ? AND max_time >= ? AND min_time <= ? AND first_leaf < ?')
+        .pluck().all(vdn, fromMs, toMs, size) as number[];
       candidates.sort((a, b) => a - b);
-      const timesOf = this.db.prepare<[number, number], Pick<TileColumns, 'tile' | 'operTimes'>>('SELECT tile, oper_times AS operTimes FROM log_tiles WHERE vdn = ? AND tile = ?');
-      const read = function* (tiles: number[]) {
-        for (const tile of tiles) yield timesOf.get(vdn, tile)!;
+      const timesOf = this.db.prepare<[number, number], Pick<TilePart, 'first' | 'operTimes'>>('SELECT first_leaf AS first, oper_times AS operTimes FROM log_tiles WHERE vdn = ? AND first_leaf = ?');
+      const read = function* (firsts: number[]) {
+        for (const first of firsts) yield timesOf.get(vdn, first)!;
       };
       const wanted = inWindow(fromMs, toMs, size);
       const first = findLeaf(read(candidates), wanted);
@@ -157,23 +159,23 @@ export class SqliteIntegrity implements IntegrityRepository {
   }
 
   async *leaves(vdn: number, start = 0, end = Number.MAX_SAFE_INTEGER): AsyncIterable<LeafWithRecord> {
-    const tiles = this.db.prepare<[number, number, number], TileColumns>(
-      `SELECT ${TILE_COLUMNS} FROM log_tiles WHERE vdn = ? AND tile >= ? AND tile < ? ORDER BY tile LIMIT ${TILES_A_PAGE}`,
+    const parts = this.db.prepare<[number, number, number], TilePart>(
+      `SELECT ${TILE_PART_COLUMNS} FROM log_tiles WHERE vdn = ? AND first_leaf >= ? AND first_leaf < ? ORDER BY first_leaf LIMIT ${PARTS_A_PAGE}`,
     );
     // Ids are unique: a leaf's record is the one of its id (the caller compares its VDN, time and digest).
     const records = this.db.prepare<[string], RecordRow & { rid: string | null }>(
       `SELECT r.id AS rid, ${R_RECORD_COLUMNS} FROM json_each(?) l LEFT JOIN records r ON r.id = l.value ORDER BY l.key`,
     );
-    for (let next = Math.floor(start / TILE_WIDTH), page: TileColumns[]; (page = tiles.all(vdn, next, Math.ceil(end / TILE_WIDTH))).length > 0;) {
-      for (const tile of page) {
-        const rows = records.all(tile.ids);
-        for (const [i, leaf] of leavesOfTile(tile).entries()) {
+    for (let next = partsFrom(start), page: TilePart[]; (page = parts.all(vdn, next, end)).length > 0;) {
+      for (const part of page) {
+        const rows = records.all(part.ids);
+        for (const [i, leaf] of leavesOfPart(part).entries()) {
           if (leaf.index < start || leaf.index >= end) continue;
           const row = rows[i]!;
           yield { ...leaf, record: row.rid === null ? undefined : toRecord(row) };
         }
       }
-      next = page.at(-1)!.tile + 1;
+      next = page.at(-1)!.first + 1;
     }
   }
 
