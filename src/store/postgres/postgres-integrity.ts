@@ -5,7 +5,7 @@ import { emptyHead, packFrontier, unpackFrontier, type LogHeadState } from '../.
 import { nodeHashing } from '../../integrity/node-crypto.js';
 import { leavesPerLog, sealRecords } from '../../integrity/seal.js';
 import { findLeaf, inWindow, leafColumnsOfParts, leavesOfPart, partsFrom, TILE_PART_COLUMNS, TILE_WIDTH, tileFilled, tilePartsWith, type TilePart } from '../leaf-tiles.js';
-import { RECORD_EXTRAS_POSTGRES, R_RECORD_COLUMNS, toLogHead, toRecord, type LogHeadRow, type RecordRow } from '../rows.js';
+import { RECORD_COLUMNS, RECORD_EXTRAS_POSTGRES, R_RECORD_COLUMNS, recordOfValues, toLogHead, toRecord, type LogHeadRow, type RecordRow, type RowValues } from '../rows.js';
 import type { IntegrityRepository, LeafColumns, LeafWithRecord, StoredLogHead } from '../types.js';
 
 /** Any constant: the advisory lock that lets one sealer at a time work on a database. */
@@ -41,22 +41,24 @@ export class PostgresIntegrity implements IntegrityRepository {
     return this.transaction(async (client) => {
       const locked = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [SEALER_LOCK]);
       if (!locked.rows[0]!.locked) return 0;
-      const rows = (await client.query<RecordRow & { seal_txid: string }>(
-        `SELECT r.seal_txid, ${R_RECORD_COLUMNS} FROM records r
-         WHERE (r.seal_txid, r.id) > ($1::xid8, $2::text) AND r.seal_txid < pg_snapshot_xmin(pg_current_snapshot())
-         ORDER BY r.seal_txid, r.id LIMIT $3`,
-        [...(await sealedPosition(client)), max],
-      )).rows;
+      // As arrays, as the SQLite sealer reads them: no object of named columns per row.
+      const rows = (await client.query<[...RowValues, string]>({
+        text: `SELECT ${R_RECORD_COLUMNS}, r.seal_txid::text FROM records r
+               WHERE (r.seal_txid, r.id) > ($1::xid8, $2::text) AND r.seal_txid < pg_snapshot_xmin(pg_current_snapshot())
+               ORDER BY r.seal_txid, r.id LIMIT $3`,
+        values: [...(await sealedPosition(client)), max],
+        rowMode: 'array',
+      })).rows;
       if (rows.length === 0) return 0;
-      const stored = (await client.query<LogHeadRow>('SELECT * FROM log_heads WHERE vdn = ANY($1::int[])', [[...new Set(rows.map((r) => r.vdn))]])).rows;
+      const records = rows.map(recordOfValues);
+      const added = leavesPerLog(records);
+      const stored = (await client.query<LogHeadRow>('SELECT * FROM log_heads WHERE vdn = ANY($1::int[])', [[...added.keys()]])).rows;
       const heads = new Map<number, LogHeadState>(stored.map((row) => [row.vdn, { size: row.size, frontier: unpackFrontier(row.frontier) }]));
       const headOf = (vdn: number): LogHeadState => {
         let head = heads.get(vdn);
         if (!head) heads.set(vdn, (head = emptyHead()));
         return head;
       };
-      const records = rows.map(toRecord);
-      const added = leavesPerLog(records);
       const filled = stored.flatMap((row) => {
         const tileFirst = tileFilled(row.size, added.get(row.vdn)!);
         return tileFirst === undefined ? [] : [{ vdn: row.vdn, tileFirst }];
@@ -94,7 +96,7 @@ export class PostgresIntegrity implements IntegrityRepository {
         [changed.map(([vdn]) => vdn), changed.map(([, h]) => h.size), changed.map(([, h]) => Buffer.from(packFrontier(h.frontier)))],
       );
       const last = rows[rows.length - 1]!;
-      await client.query('UPDATE log_state SET sealed_txid = $1, sealed_id = $2', [last.seal_txid, last.id]);
+      await client.query('UPDATE log_state SET sealed_txid = $1, sealed_id = $2', [last[RECORD_COLUMNS.length], last[0]]);
       return rows.length;
     });
   }
