@@ -8,9 +8,10 @@
 //   2. sealing a backlog (records imported, which the import does not seal): records per second;
 //   3. `calllogs verify` of a 1,000,000-record export of one VDN with its proof (--verify-records);
 //   4. the proof of a 7-day window of the hot VDN of a 1,000,000-record store (30 days, VDN 1
-//      holding 30 %), both stores: the server's work per call (buildProof and the answer's bytes), p50 and p95.
+//      holding 30 %), both stores (PostgreSQL vacuumed and analyzed): the server's work per call
+//      (buildProof and the answer's bytes), p50 and p95.
 // Usage: node bench/integrity.mjs [--records 200000] [--rounds 3] [--verify-records 1000000] [--pg URL] [--only 1234]
-//        [--baseline DIR]   (3 and 4: another checkout, built, measured in the same run; its ratio printed)
+//        [--baseline DIR]   (3 and 4: another checkout, built, measured in the same run on a store it built itself; its ratio printed)
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -66,6 +67,15 @@ async function freshPostgres() {
     await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await c.end();
   } };
+}
+async function onPostgres(url, work) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
 }
 const freshSqlite = () => ({ url: join(mkdtempSync(join(dir, 'db-')), 'bench.db'), drop: async () => undefined });
 
@@ -146,13 +156,13 @@ async function sealBacklog(kind) {
 }
 
 /** A store of `count` generated records (SQLite unless given), sealed and signed; `mapVdn` may move them all into one VDN. */
-async function sealedStore(count, mapVdn = (r) => r, path = join(mkdtempSync(join(dir, 'big-')), 'calllogs.db')) {
+async function sealedStore(count, mapVdn = (r) => r, path = join(mkdtempSync(join(dir, 'big-')), 'calllogs.db'), build = { openStore, Sealer }) {
   // As `serve` opens it (SQLite: a proof's long reads on threads).
-  const store = await openStore(path, { readThreads: true });
+  const store = await build.openStore(path, { readThreads: true });
   await store.integrity.registerKey(formatVerifierKey(key.note));
   await importRecords(store, count, mapVdn);
   const started = performance.now();
-  await new Sealer(store.integrity, { key, sealIntervalMs: 1000, checkpointIntervalMs: 10_000, log: silent }).run(true);
+  await new build.Sealer(store.integrity, { key, sealIntervalMs: 1000, checkpointIntervalMs: 10_000, log: silent }).run(true);
   const sealSeconds = (performance.now() - started) / 1000;
   return { path, store, sealSeconds };
 }
@@ -164,16 +174,23 @@ async function proofTimes(kind) {
   const end = Date.UTC(2026, 9, 31); // the generator's last day
   const window = { fromMs: end - 7 * 86_400_000, toMs: end };
   const builds = [['this', { buildProof, answer: proofResponseBytes, store }]];
+  const targets = [target];
   if (values.baseline) {
     const from = (module) => import(join(values.baseline, 'dist', module));
-    const [{ buildProof: baseProof }, baseContract, { openStore: baseOpen }] = await Promise.all(
-      ['integrity/proofs.js', 'contract/proof.js', 'store/open.js'].map(from),
+    const [{ buildProof: baseProof }, baseContract, { openStore: baseOpen }, { Sealer: BaseSealer }] = await Promise.all(
+      ['integrity/proofs.js', 'contract/proof.js', 'store/open.js', 'server/sealer.js'].map(from),
     );
-    // Its own store code on the same database.
+    // Its own store, built and sealed by its own code (the layout of the logs may differ).
+    const baseTarget = kind === 'sqlite' ? freshSqlite() : await freshPostgres();
+    targets.push(baseTarget);
+    const { store: baseStore } = await sealedStore(1_000_000, undefined, baseTarget.url, { openStore: baseOpen, Sealer: BaseSealer });
     // Checkouts before the proof's JSON text (ff0e3b0 and earlier) answered with an object Fastify serialised.
     const answer = baseContract.proofResponseBytes ?? ((proof) => Buffer.from(JSON.stringify(baseContract.proofResponseBody(proof))));
-    builds.push(['baseline', { buildProof: baseProof, answer, store: await baseOpen(target.url) }]);
+    builds.push(['baseline', { buildProof: baseProof, answer, store: baseStore }]);
   }
+  // PostgreSQL: vacuumed and analyzed, as autovacuum leaves a store a week old (fresh, its visibility
+  // map is unset and index-only scans fetch every heap row).
+  if (kind === 'postgres') for (const each of targets) await onPostgres(each.url, (c) => c.query('VACUUM ANALYZE'));
   const times = new Map(builds.map(([name]) => [name, []]));
   // Each call starts from a collected heap: neither build pays for the other's garbage.
   setFlagsFromString('--expose-gc');
@@ -197,7 +214,7 @@ async function proofTimes(kind) {
   }
   if (values.baseline) console.log(`   ${kind.padEnd(8)} this ÷ baseline, p50: ${(100 * median(times.get('this')) / median(times.get('baseline'))).toFixed(1)} % of the time`);
   for (const [, build] of builds) await build.store.close();
-  await target.drop();
+  for (const each of targets) await each.drop();
 }
 
 console.log(`machine: ${cpus().length} x ${cpus()[0].model}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
@@ -230,13 +247,19 @@ try {
     await store.close();
     console.log(`   sealed and signed in ${sealSeconds.toFixed(1)} s (${fmt(count / sealSeconds)} records/s)`);
     // This checkout's CLI and, with --baseline, another checkout's (built), each with its own export
-    // of the same store, verified in alternating rounds.
-    const clis = [['this', CLI], ...(values.baseline ? [['baseline', join(values.baseline, 'dist/cli/main.js')]] : [])];
+    // of a store its own code sealed (the layout of the logs may differ), verified in alternating rounds.
+    const clis = [['this', CLI, path]];
+    if (values.baseline) {
+      const [{ openStore: baseOpen }, { Sealer: BaseSealer }] = await Promise.all(['store/open.js', 'server/sealer.js'].map((module) => import(join(values.baseline, 'dist', module))));
+      const base = await sealedStore(count, (r) => ({ ...r, vdnId: 2 }), undefined, { openStore: baseOpen, Sealer: BaseSealer });
+      await base.store.close();
+      clis.push(['baseline', join(values.baseline, 'dist/cli/main.js'), base.path]);
+    }
     const times = new Map(clis.map(([name]) => [name, []]));
-    for (const [name, cli] of clis) {
+    for (const [name, cli, store] of clis) {
       const out = join(path, '..', `${name}.ndjson`);
       const t = performance.now();
-      execFileSync(process.execPath, [cli, 'export', '--db', path, '--vdn', '2', '--out', out, '--proof', `${out}.proof.json`]);
+      execFileSync(process.execPath, [cli, 'export', '--db', store, '--vdn', '2', '--out', out, '--proof', `${out}.proof.json`]);
       console.log(`   ${name.padEnd(8)} export --proof: ${((performance.now() - t) / 1000).toFixed(1)} s, ${fmt(statSync(out).size / 2 ** 20)} MB of records, ${fmt(statSync(`${out}.proof.json`).size / 2 ** 20)} MB of proof`);
     }
     for (let round = 0; round < ROUNDS; round++) {

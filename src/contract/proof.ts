@@ -82,18 +82,25 @@ export interface LogProofJson extends Omit<LogProof, 'leaves' | 'extraFields'> {
 const utf8 = new TextEncoder();
 
 /**
- * Text parts as one UTF-8 byte array, each part encoded on its own: one string concatenated from
- * a database's megabytes is flattened before it is encoded, which took 4x as long.
+ * Text parts as one UTF-8 byte array, each part encoded on its own (one string concatenated from a
+ * database's megabytes is flattened before it is encoded, which took 4x as long) straight into the
+ * array, sized for ASCII and grown when a part is not.
  */
 export function utf8Of(parts: readonly string[]): Uint8Array {
-  const encoded = parts.map((part) => utf8.encode(part));
-  const bytes = new Uint8Array(encoded.reduce((length, part) => length + part.length, 0));
+  let bytes = new Uint8Array(parts.reduce((length, part) => length + part.length, 0));
   let offset = 0;
-  for (const part of encoded) {
-    bytes.set(part, offset);
-    offset += part.length;
+  for (const part of parts) {
+    for (let rest = part; ;) {
+      const { read, written } = utf8.encodeInto(rest, bytes.subarray(offset));
+      offset += written;
+      if (read === rest.length) break;
+      rest = rest.slice(read);
+      const grown = new Uint8Array(2 * bytes.length + 3 * rest.length);
+      grown.set(bytes.subarray(0, offset));
+      bytes = grown;
+    }
   }
-  return bytes;
+  return bytes.subarray(0, offset);
 }
 
 /**
