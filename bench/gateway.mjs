@@ -13,10 +13,12 @@
 //   (j) the gateway recording every call with --workers 2 (two event loops on the one port, each
 //       committing its own batches to the one SQLite file), and (k) the same with recording off;
 //   (l)–(n) with --baseline DIR (another checkout, built): its gateway as in (b)–(d), so that a
-//       change to the gateway shows as a ratio within one run.
+//       change to the gateway shows as a ratio within one run;
+//   (o) the floor: a bare Node proxy (bench/lib/bare-proxy.mjs: node:http in, undici out, an
+//       access-log line, no checks, no record), what any Node proxy on one event loop can reach here.
 // Each case runs --rounds times, the cases interleaved round by round; the table shows each case's
 // median round, and each ratio is the median of the ratios within a round (robust to drift).
-// Usage: node bench/gateway.mjs [--duration 10] [--connections 32] [--rounds 3] [--only abcdefghijklmn] [--baseline DIR] [--method GET|POST]
+// Usage: node bench/gateway.mjs [--duration 10] [--connections 32] [--rounds 3] [--only abcdefghijklmno] [--baseline DIR] [--method GET|POST]
 import autocannon from 'autocannon';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
@@ -31,7 +33,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '32' },
     rounds: { type: 'string', default: '3' },
-    only: { type: 'string', default: 'abcdefghijklmn' },
+    only: { type: 'string', default: 'abcdefghijklmno' },
     baseline: { type: 'string' },
     method: { type: 'string', default: 'GET' },
   },
@@ -41,6 +43,7 @@ const CONNECTIONS = Number(values.connections);
 const ROUNDS = Number(values.rounds);
 const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
 const SIMULATOR = new URL('../demo/vendor-simulator.mjs', import.meta.url).pathname;
+const BARE_PROXY = new URL('./lib/bare-proxy.mjs', import.meta.url).pathname;
 const BASELINE_CLI = values.baseline && join(values.baseline, 'dist/cli/main.js');
 // --method POST: a call with a JSON body (what most vendor interfaces take), signed over it.
 const CALL = values.method === 'POST'
@@ -77,6 +80,16 @@ async function gatewayCase(upstream, extra, cli = CLI) {
   }
 }
 
+/** The bare Node proxy's case (o). */
+async function bareCase(upstream) {
+  const proxy = await listening(process.execPath, [BARE_PROXY, upstream, '0', join(dir, 'bare-access.json')], /listening on (\S+)/);
+  try {
+    return await load(proxy.url + PATH);
+  } finally {
+    await stop(proxy.child);
+  }
+}
+
 /** A peer's case: started for the round, loaded, stopped; undefined when it is not installed. */
 async function peerCase(start, upstream) {
   const peer = await start(upstream, dir);
@@ -105,6 +118,7 @@ const cases = {
     'm  baseline, recording on': () => gatewayCase(sim.url, [], BASELINE_CLI),
     'n  baseline, --durable': () => gatewayCase(sim.url, ['--durable'], BASELINE_CLI),
   } : {}),
+  'o  bare Node proxy (floor)': () => bareCase(sim.url),
 };
 const results = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
 try {
@@ -138,12 +152,14 @@ const ratio = (x, y) => {
   return `${(middle * 100).toFixed(1)} % (rounds: ${within.map((v) => (v * 100).toFixed(0)).join(', ')})`;
 };
 const named = (letter) => Object.keys(cases).find((name) => name[0] === letter);
-const [a, b, c, d, j, k] = [...'abcdjk'].map(named);
+const [a, b, c, d, j, k, o] = [...'abcdjko'].map(named);
 const peers = [...'efghi'].map(named);
 console.log(`\nrecording on / recording off (c/b): ${ratio(c, b)}   (target >= 85 %)`);
 console.log(`durable / recording on       (d/c): ${ratio(d, c)}   (target >= 80 %)`);
 console.log(`gateway off / direct         (b/a): ${ratio(b, a)}`);
 for (const peer of peers) console.log(`recording on / ${peer.slice(3).padEnd(27)} (c/${peer[0]}): ${ratio(c, peer)}`);
+console.log(`recording on / bare Node proxy (c/o): ${ratio(c, o)}`);
+for (const peer of peers) console.log(`bare Node proxy / ${peer.slice(3).padEnd(24)} (o/${peer[0]}): ${ratio(o, peer)}`);
 console.log(`--workers 2 / one event loop (j/c): ${ratio(j, c)}   (this machine: 2 cores shared with the upstream and autocannon)`);
 console.log(`--workers 2: recording on / off (j/k): ${ratio(j, k)}`);
 if (values.baseline) {
