@@ -81,13 +81,18 @@ export interface LogProofJson extends Omit<LogProof, 'leaves' | 'extraFields'> {
 
 const utf8 = new TextEncoder();
 
+/** Parts up to this long are given room for their worst case, 3 bytes a UTF-16 unit. */
+const ROOM_FOR_ANY_TEXT = 4096;
+
 /**
  * Text parts as one UTF-8 byte array, each part encoded on its own (one string concatenated from a
  * database's megabytes is flattened before it is encoded, which took 4x as long) straight into the
- * array, sized for ASCII and grown when a part is not.
+ * array, sized for short parts at their longest and long ones as ASCII, and grown when one is not.
+ * (Sized for ASCII throughout, the em dash of every checkpoint note made the array grow, copying
+ * the megabytes before the last part: 12 ms of a week's proof instead of 4.)
  */
 export function utf8Of(parts: readonly string[]): Uint8Array {
-  let bytes = new Uint8Array(parts.reduce((length, part) => length + part.length, 0));
+  let bytes = new Uint8Array(parts.reduce((length, part) => length + (part.length <= ROOM_FOR_ANY_TEXT ? 3 * part.length : part.length), 0));
   let offset = 0;
   for (const part of parts) {
     for (let rest = part; ;) {

@@ -12,6 +12,8 @@ describe('a proof answer put together from parts', () => {
       [...wide, 'tail'],
       // Each wide part is longer in bytes than all the room left, so the array grows more than once.
       wide.map((part) => part.repeat(50)),
+      // Long wide parts are given room as if ASCII, short ones room for anything (a checkpoint's em dash).
+      ['— '.repeat(10), 'a'.repeat(10_000), '日'.repeat(5000), 'ü'.repeat(5000), '😀'.repeat(5000), '— '.repeat(2048)],
     ];
     for (const parts of cases) {
       const bytes = Buffer.from(utf8Of(parts));
