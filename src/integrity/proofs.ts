@@ -5,7 +5,7 @@ import { toBase64 } from './encoding.js';
 import { STORED_FROM_LEVEL } from './log-append.js';
 import { consistencyProofSpans, levelIndexOf, rangeProofSpans, spanHashFromLeaves, type Hash, type Span } from './merkle.js';
 import { nodeHashing } from './node-crypto.js';
-import { leafHashesOf, timeSpan } from './seal.js';
+import { leafHashesOf } from './seal.js';
 
 export type LeafSelection = { window: { fromMs: number; toMs: number } } | { first: number; last: number };
 
@@ -28,9 +28,8 @@ const NO_EXTRA_FIELDS: JsonColumns<ProofExtraFields> = { ids: '[]', ak: '[]', cl
 /**
  * The proof of a VDN's log for a time window or a leaf range, against its latest signed checkpoint:
  * every leaf from the first to the last the selection holds, the range proof of those leaves, the
- * extra fields of the records a verifier holds (the window's, or those received between the range's
- * first and last leaf; left out with `extraFields: false`) and with `fromTreeSize` the consistency
- * proof from that size. A log without a checkpoint yet has nothing to prove (`checkpoint: null`).
+ * extra fields of those leaves' records as sealed (left out with `extraFields: false`) and with
+ * `fromTreeSize` the consistency proof from that size. A log without a checkpoint yet has nothing to prove (`checkpoint: null`).
  */
 export async function buildProof(
   logs: IntegrityRepository,
@@ -62,10 +61,7 @@ export async function buildProof(
     range = selection;
   }
   const leavesRead = range ? logs.leafColumns(vdn, range.first, range.last + 1) : Promise.resolve(NO_LEAVES);
-  const extrasRead = !extraFields ? Promise.resolve(null)
-    : !range ? Promise.resolve(NO_EXTRA_FIELDS)
-    : 'window' in selection ? logs.recordExtras(vdn, selection.window.fromMs, selection.window.toMs - 1)
-    : leavesRead.then((leaves) => logs.recordExtras(vdn, ...timeSpan(JSON.parse(leaves.operTimes) as number[])));
+  const extrasRead = !extraFields ? Promise.resolve(null) : range ? logs.leafExtras(vdn, range.first, range.last + 1) : Promise.resolve(NO_EXTRA_FIELDS);
   const rangeSpans = range ? rangeProofSpans(size, { start: range.first, end: range.last + 1 }) : [];
   const consistencySpans = fromTreeSize !== undefined ? consistencyProofSpans(fromTreeSize, size) : [];
   const [leaves, extras, rangeProof, consistencyProof] = await Promise.all([

@@ -3,8 +3,11 @@ import { recordDigest, timedLeafHash } from './leaf.js';
 import { appendLeaf, type LogHeadState, type StoredNode } from './log-append.js';
 import type { Hash, Hashing } from './merkle.js';
 
-/** A leaf as the stores keep it: which record, its time and digest (the leaf hash follows from them). */
-export interface LeafRow {
+/**
+ * A leaf as the stores keep it: which record, its time and digest (the leaf hash follows from them),
+ * and the record's fields that a proof carries beside the calllogs answer.
+ */
+export interface LeafRow extends Pick<CallRecord, 'ak' | 'clientIp' | 'durationMs'> {
   /** The log: the record's VDN, 0 for calls naming none. */
   vdn: number;
   index: number;
@@ -63,7 +66,10 @@ export function sealRecords(hashing: Hashing, headOf: (vdn: number) => LogHeadSt
   for (const record of records) {
     const vdn = logOf(record);
     const head = headOf(vdn);
-    const leaf: LeafRow = { vdn, index: head.size, recordId: record.id, operTime: record.operTime, digest: recordDigest(hashing, record) };
+    const leaf: LeafRow = {
+      vdn, index: head.size, recordId: record.id, operTime: record.operTime, digest: recordDigest(hashing, record),
+      ak: record.ak, clientIp: record.clientIp, durationMs: record.durationMs,
+    };
     leaves.push(leaf);
     appendLeaf(hashing, head, leafHashOf(hashing, leaf), (node) => nodes.push({ vdn, ...node }));
   }

@@ -91,12 +91,3 @@ export interface LogHeadRow {
 export function toLogHead(row: LogHeadRow): StoredLogHead {
   return { vdn: row.vdn, size: row.size, frontier: unpackFrontier(row.frontier), checkpoint: row.checkpoint, checkpointSize: row.checkpoint_size };
 }
-
-/** The fields a proof adds to what the calllogs answer gives, column by column, read from the time index alone. */
-const recordExtras = (jsonArray: (column: string) => string) => `SELECT ${jsonArray('id')} AS "ids", ${jsonArray('ak')} AS "ak", ${jsonArray('client_ip')} AS "clientIp", ${jsonArray('duration_ms')} AS "durationMs"
-  FROM records WHERE vdn = $1 AND oper_time >= $2 AND oper_time <= $3`;
-/** A column's values as JSON array text ('[]' for no rows: PostgreSQL's json_agg gives NULL). */
-const jsonArraySqlite = (column: string) => `json_group_array(${column})`;
-const jsonArrayPostgres = (column: string) => `coalesce(json_agg(${column})::text, '[]')`;
-export const RECORD_EXTRAS_SQLITE = recordExtras(jsonArraySqlite).replace(/\$\d/g, '?');
-export const RECORD_EXTRAS_POSTGRES = recordExtras(jsonArrayPostgres);

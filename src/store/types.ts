@@ -195,8 +195,11 @@ export interface IntegrityRepository {
   leafRange(vdn: number, fromMs: number, toMs: number, size: number): Promise<{ first: number; last: number } | undefined>;
   /** Leaves `start` to `end - 1` of a log, in order, column by column (aggregated by the database: no row objects, nothing parsed). */
   leafColumns(vdn: number, start: number, end: number): Promise<LeafColumns>;
-  /** The fields the calllogs answer leaves out, of the VDN's records received in [fromMs, toMs] (read from the time index alone), as JSON array text. */
-  recordExtras(vdn: number, fromMs: number, toMs: number): Promise<JsonColumns<ProofExtraFields>>;
+  /**
+   * The fields the calllogs answer leaves out, of the records of leaves `start` to `end - 1` as they
+   * were sealed (kept with the leaves: leaf-tiles.ts), those removed by retention left out, as JSON array text.
+   */
+  leafExtras(vdn: number, start: number, end: number): Promise<JsonColumns<ProofExtraFields>>;
   /** Stored subtree hashes (log-append.ts) by level and index, in the order asked; throws when one is missing. */
   nodeHashes(vdn: number, nodes: { level: number; index: number }[]): Promise<Uint8Array[]>;
   /** A log's leaves `start` to `end - 1` (by default all), in order, each with its record as stored now. */

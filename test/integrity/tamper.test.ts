@@ -181,14 +181,29 @@ describe.each(stores)('tamper-evident logs on $name', (store) => {
     await expectFailure(db, key, /VDN 2: the log has 600 leaves, fewer than the 700 of the checkpoint saved earlier: it was truncated/, ['--since', saved]);
   }, 60_000);
 
-  it('still verifies after retention removed the oldest records', async () => {
-    const { db, key } = await setUp();
+  it('still verifies after retention removed the oldest records, and keeps none of their access keys or addresses', async () => {
+    const { db, key, records, exec } = await setUp();
     const live = await openStore(db);
     try {
       expect(await live.removeBefore(Date.now() - DAY)).toBeGreaterThan(0);
+      // A proof of the whole log carries the extra fields of the records kept, and of no other.
+      const kept = records.filter((r) => r.vdnId === 2).slice(300);
+      const extras = await live.integrity.leafExtras(2, 0, 600);
+      expect(JSON.parse(extras.ids)).toEqual(kept.map((r) => r.id));
+      expect(JSON.parse(extras.clientIp)).toEqual(kept.map((r) => r.clientIp));
     } finally {
       await live.close();
     }
+    const tiles = await exec('SELECT oper_times, aks, client_ips, durations FROM log_tiles WHERE vdn = 2 ORDER BY first_leaf');
+    const horizon = Date.now() - DAY;
+    for (const tile of tiles) {
+      const times = JSON.parse(tile.oper_times as string) as number[];
+      for (const column of ['aks', 'client_ips', 'durations']) {
+        const values = tile[column] === null ? times.map(() => null) : JSON.parse(tile[column] as string) as unknown[];
+        expect(values.filter((value, i) => times[i]! < horizon && value !== null)).toEqual([]);
+      }
+    }
+    expect(tiles.map((tile) => tile.aks === null)).toEqual([true, false, false]);
     const result = await verify(db, key);
     expect(result.stderr).toBe('');
     expect(result.stdout).toContain('verified: 600 records, leaves 0..599 of VDN 2, checkpoint size 600, 300 removed by retention');

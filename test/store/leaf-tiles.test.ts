@@ -1,9 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import type { LeafRow } from '../../src/integrity/seal.js';
-import { findLeaf, inWindow, leafColumnsOfParts, leavesOfPart, TILE_WIDTH, tileFilled, tilePartsWith, type TilePart, type TilePartRow } from '../../src/store/leaf-tiles.js';
+import {
+  extraFieldsOfParts, extrasRetained, findLeaf, inWindow, leafColumnsOfParts, leavesOfPart, TILE_WIDTH, tileFilled, tilePartsWith, type TilePart, type TilePartRow,
+} from '../../src/store/leaf-tiles.js';
 
 const digest = (i: number) => new Uint8Array(32).fill(i % 251);
-const leaf = (index: number, operTime = 1_000 + index): LeafRow => ({ vdn: 2, index, recordId: `r${index}`, operTime, digest: digest(index) });
+const leaf = (index: number, operTime = 1_000 + index): LeafRow => ({
+  vdn: 2, index, recordId: `r${index}`, operTime, digest: digest(index), ak: index % 3 ? `ak-${index % 5}` : null, clientIp: `10.0.0.${index % 250}`, durationMs: index % 4 ? index / 8 : null,
+});
+/** A stored row as a proof's extra fields read it (its leaf count from its digests, as the stores select it). */
+const asExtrasPart = (row: TilePartRow) => ({ ...row, count: row.digests.length / 32 });
+/** The extra fields of `leaves`, as a proof should carry them. */
+const extrasOf = (leaves: readonly LeafRow[]) => ({
+  ids: leaves.map((l) => l.recordId), ak: leaves.map((l) => l.ak), clientIp: leaves.map((l) => l.clientIp), durationMs: leaves.map((l) => l.durationMs),
+});
+const parsed = (columns: Record<string, string>) => Object.fromEntries(Object.entries(columns).map(([name, json]) => [name, JSON.parse(json) as unknown]));
 const asBytes = (entry: { index: number; recordId: string; operTime: number; digest: Uint8Array }) => ({ ...entry, digest: Buffer.from(entry.digest) });
 
 /** Seals one log's leaves in batches of `batch` into rows as the stores keep them (by first leaf), refusing a row stored twice. */
@@ -29,7 +40,7 @@ describe('leaf tiles', () => {
   it('hold every leaf once, in order, a full tile in one row, however the seals were cut', () => {
     for (const batch of [1, 3, 100, 255, 256, 257, 700]) {
       const rows = sealInBatches(leaves, batch);
-      expect(rows.flatMap(leavesOfPart).map(asBytes)).toEqual(leaves.map(({ vdn: _vdn, ...entry }) => asBytes(entry)));
+      expect(rows.flatMap(leavesOfPart).map(asBytes)).toEqual(leaves.map(({ vdn: _vdn, ak: _ak, clientIp: _clientIp, durationMs: _durationMs, ...entry }) => asBytes(entry)));
       expect(rows.slice(0, 2).map((row) => [row.first, JSON.parse(row.ids).length])).toEqual([[0, 256], [256, 256]]);
       // The tile still filling: a part per seal that added to it.
       expect(rows.slice(2).map((row) => row.first)).toEqual([...new Set(leaves.slice(512).map((l) => Math.max(512, l.index - (l.index % batch))))]);
@@ -60,6 +71,37 @@ describe('leaf tiles', () => {
         expect(Buffer.from(columns.digests)).toEqual(Buffer.concat(expected.map((l) => l.digest)));
       }
     }
+  });
+
+  it('keep each leaf\'s extra fields with it, through seals cut any way and tiles made whole, for any range', () => {
+    for (const batch of [3, 100, 700]) {
+      const rows = sealInBatches(leaves, batch).map(asExtrasPart);
+      for (const [start, end] of [[0, 700], [0, 1], [255, 257], [300, 301], [10, 690], [513, 516]] as const) {
+        const parts = rows.filter((row) => row.first >= start - (start % TILE_WIDTH) && row.first < end);
+        expect(parsed(extraFieldsOfParts(2, parts, start, end, 0))).toEqual(extrasOf(leaves.slice(start, end)));
+      }
+    }
+  });
+
+  it('drop the extra fields of leaves received before a retention horizon, in store and from proofs', () => {
+    // Times rise with the index: tile 0 lies wholly before the horizon, tile 1 straddles it, the part still filling after it.
+    const timed = Array.from({ length: 600 }, (_, i) => leaf(i, 1_000 + i));
+    const horizon = 1_000 + 300;
+    const rows = sealInBatches(timed, 550);
+    const retained = rows.map((row) => ({ ...row, ...(extrasRetained(row, horizon) ?? {}) }));
+    expect(retained.map((row) => row.aks === null)).toEqual([true, false, false, false]);
+    expect(JSON.parse(retained[1]!.clientIps!)).toEqual(timed.slice(256, 512).map((l) => (l.operTime < horizon ? null : l.clientIp)));
+    expect(retained.slice(2).map((row) => extrasRetained(row, horizon))).toEqual([undefined, undefined]);
+    expect(extrasRetained(retained[1]!, horizon)).toBeUndefined();
+    // A proof of every leaf carries the extras of those received from the horizon on, and of no other.
+    expect(parsed(extraFieldsOfParts(2, retained.map(asExtrasPart), 0, 600, horizon))).toEqual(extrasOf(timed.slice(300)));
+    expect(parsed(extraFieldsOfParts(2, retained.map(asExtrasPart), 250, 320, horizon))).toEqual(extrasOf(timed.slice(300, 320)));
+    // Filling a tile from a part retention emptied: the new leaves' extras kept, the part's still left out.
+    const late = Array.from({ length: 180 }, (_, i) => leaf(600 + i, 2_000 + i));
+    const emptied = { ...rows[2]!, aks: null, clientIps: null, durations: null };
+    const filled = tilePartsWith(late, () => [emptied, rows[3]!]).rows;
+    expect(filled.map((row) => row.first)).toEqual([512, 768]);
+    expect(parsed(extraFieldsOfParts(2, filled.map(asExtrasPart), 512, 780, 1_000 + 550))).toEqual(extrasOf([...timed.slice(550), ...late]));
   });
 
   it('name a leaf of the range that no row holds', () => {

@@ -26,8 +26,8 @@ it('reads a proof\'s columns on the read threads exactly as on the connection, m
       (s: SqliteStore) => s.integrity.leafColumns(2, 0, 3000),
       (s: SqliteStore) => s.integrity.leafColumns(2, 1234, 1300),
       (s: SqliteStore) => s.integrity.leafColumns(3, 10, 10),
-      (s: SqliteStore) => s.integrity.recordExtras(2, DAY, DAY + 3_600_000),
-      (s: SqliteStore) => s.integrity.recordExtras(3, DAY + 86_400_000, DAY + 2 * 86_400_000),
+      (s: SqliteStore) => s.integrity.leafExtras(2, 0, 2700),
+      (s: SqliteStore) => s.integrity.leafExtras(3, 257, 600),
     ];
     const expected = await Promise.all(reads.map((read) => read(inline)));
     expect(JSON.parse((expected[0] as { ids: string }).ids)).toHaveLength(3000);

@@ -34,6 +34,18 @@ const stores: [string, () => Promise<string>, Exec][] = [
   }] as [string, () => Promise<string>, Exec]] : []),
 ];
 
+/** The tiles' first leaves and kept access keys, as stored. */
+async function tileRows(name: string, db: string): Promise<{ first_leaf: number | string; aks: string | null }[]> {
+  const sql = 'SELECT first_leaf, aks FROM log_tiles WHERE vdn = 2 ORDER BY first_leaf';
+  if (name !== 'SQLite') return onDatabase(db, async (c) => (await c.query<{ first_leaf: string; aks: string | null }>(sql)).rows);
+  const conn = new Database(db, { readonly: true });
+  try {
+    return conn.prepare(sql).all() as { first_leaf: number; aks: string | null }[];
+  } finally {
+    conn.close();
+  }
+}
+
 /** Every leaf of a log, as a plain list. */
 async function leavesOf(store: LogStore, vdn: number) {
   const leaves = [];
@@ -62,7 +74,7 @@ describe.each(stores)('logs stored as leaf rows (before tiles) on %s', (name, ne
     }
     await store.close();
     await exec(db, 'DROP TABLE log_tiles');
-    await exec(db, 'DELETE FROM schema_migrations WHERE version = 8');
+    await exec(db, 'DELETE FROM schema_migrations WHERE version >= 8');
 
     store = await openStore(db);
     try {
@@ -74,6 +86,43 @@ describe.each(stores)('logs stored as leaf rows (before tiles) on %s', (name, ne
       await store.insertBatch(Array.from({ length: 300 }, (_, i) => makeRecord({ vdnId: 2, operTime: now + i })));
       await sealer(store).run(true);
       expect((await verifyStoreLogs(store.integrity, key.note)).logs.map((log) => [log.vdn, log.leaves, log.checkpointSize])).toEqual([[2, 900, 900], [3, 100, 100]]);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
+  it('keep their records\' extra fields when the store opens (the tiles before 0009): proofs carry them as before, none of a removed record', async () => {
+    const db = await newDb();
+    const key = generateSigningKey('calllogs-test');
+    const now = Date.now();
+    const records = Array.from({ length: 600 }, (_, i) => makeRecord({
+      vdnId: 2, operTime: now - 3 * DAY + i * 60_000, ak: i % 3 ? `ak-${i % 4}` : null, clientIp: i % 5 ? `10.1.0.${i % 200}` : null, durationMs: i % 7 ? i / 4 : null,
+    }));
+    let store = await openStore(db);
+    await store.integrity.registerKey(formatVerifierKey(key.note));
+    await store.insertBatch(records);
+    await new Sealer(store.integrity, { key, sealIntervalMs: 1000, checkpointIntervalMs: 1000, log: pino({ level: 'silent' }) }).run(true);
+    const extras = (leaves: typeof records) => ({
+      ids: leaves.map((r) => r.id), ak: leaves.map((r) => r.ak), clientIp: leaves.map((r) => r.clientIp), durationMs: leaves.map((r) => r.durationMs),
+    });
+    const read = async (s: LogStore, start: number, end: number) => Object.fromEntries(
+      Object.entries(await s.integrity.leafExtras(2, start, end)).map(([name, json]) => [name, JSON.parse(json) as unknown]),
+    );
+    expect(await read(store, 0, 600)).toEqual(extras(records));
+    await store.close();
+    // Back to the layout of migration 0008: no extras in the tiles; a horizon as retention leaves it, within tile 1.
+    for (const column of ['aks', 'client_ips', 'durations']) await exec(db, `ALTER TABLE log_tiles DROP COLUMN ${column}`);
+    await exec(db, 'DELETE FROM schema_migrations WHERE version = 9');
+    const horizon = records[300]!.operTime;
+    await exec(db, 'UPDATE log_state SET retained_from = ?', [horizon]);
+    await exec(db, 'DELETE FROM records WHERE oper_time < ?', [horizon]);
+
+    store = await openStore(db);
+    try {
+      expect(await read(store, 0, 600)).toEqual(extras(records.slice(300)));
+      expect(await read(store, 290, 310)).toEqual(extras(records.slice(300, 310)));
+      // Tile 0 lies wholly before the horizon: nothing of its records is kept.
+      expect((await tileRows(name, db)).map((row) => [Number(row.first_leaf), row.aks === null])).toEqual([[0, true], [256, false], [512, false]]);
     } finally {
       await store.close();
     }

@@ -1,11 +1,14 @@
 import type pg from 'pg';
-import { concatJsonArrays, type JsonColumns, type ProofExtraFields } from '../../contract/proof.js';
+import type { JsonColumns, ProofExtraFields } from '../../contract/proof.js';
 import type { CallRecord } from '../../contract/record.js';
 import { emptyHead, packFrontier, unpackFrontier, type LogHeadState } from '../../integrity/log-append.js';
 import { nodeHashing } from '../../integrity/node-crypto.js';
 import { leavesPerLog, sealRecords } from '../../integrity/seal.js';
-import { findLeaf, inWindow, leafColumnsOfParts, leavesOfPart, partsFrom, TILE_PART_COLUMNS, TILE_WIDTH, tileFilled, tilePartsWith, type TilePart } from '../leaf-tiles.js';
-import { RECORD_COLUMNS, RECORD_EXTRAS_POSTGRES, R_RECORD_COLUMNS, recordOfValues, toLogHead, toRecord, type LogHeadRow, type RecordRow, type RowValues } from '../rows.js';
+import {
+  extraFieldsOfParts, extrasRetained, findLeaf, inWindow, leafColumnsOfParts, leavesOfPart, partsFrom, TILE_EXTRAS_COLUMNS, TILE_EXTRAS_PART_COLUMNS,
+  TILE_PART_COLUMNS, TILE_WIDTH, tileFilled, tilePartsWith, type TileExtras, type TileExtrasPart, type TilePart,
+} from '../leaf-tiles.js';
+import { RECORD_COLUMNS, R_RECORD_COLUMNS, recordOfValues, toLogHead, toRecord, type LogHeadRow, type RecordRow, type RowValues } from '../rows.js';
 import type { IntegrityRepository, LeafColumns, LeafWithRecord, StoredLogHead } from '../types.js';
 
 /** Any constant: the advisory lock that lets one sealer at a time work on a database. */
@@ -24,6 +27,38 @@ async function sealedPosition(db: pg.Pool | pg.PoolClient): Promise<[string, str
 }
 
 export type Transaction = <T>(work: (client: pg.PoolClient) => Promise<T>) => Promise<T>;
+
+/** Tile parts holding leaves on both sides of a retention horizon, read at a time. */
+const STRADDLING_A_PAGE = 200;
+
+/**
+ * Retention's share of the logs: the extras of records received before `horizon` dropped from the
+ * tiles (extrasRetained). To run in the transaction that raises the horizon, holding the sealer's
+ * lock from its start (pg_advisory_xact_lock(SEALER_LOCK)), so that no seal fills a tile from parts
+ * read before.
+ */
+export async function retainTileExtras(client: pg.PoolClient, horizon: number): Promise<void> {
+  await client.query('UPDATE log_tiles SET aks = NULL, client_ips = NULL, durations = NULL WHERE max_time < $1 AND aks IS NOT NULL', [horizon]);
+  for (let after = [-1, -1]; ;) {
+    const { rows } = await client.query<{ vdn: number } & Pick<TilePart, 'first' | 'operTimes'> & TileExtras>(
+      `SELECT vdn, first_leaf AS "first", oper_times AS "operTimes", ${TILE_EXTRAS_COLUMNS} FROM log_tiles
+       WHERE min_time < $1 AND aks IS NOT NULL AND (vdn, first_leaf) > ($2, $3) ORDER BY vdn, first_leaf LIMIT ${STRADDLING_A_PAGE}`,
+      [horizon, ...after],
+    );
+    if (rows.length === 0) return;
+    const changed = rows.flatMap((part) => {
+      const kept = extrasRetained(part, horizon);
+      return kept ? [{ ...part, ...kept }] : [];
+    });
+    await client.query(
+      `UPDATE log_tiles t SET aks = c.aks, client_ips = c.client_ips, durations = c.durations
+       FROM unnest($1::int[], $2::bigint[], $3::text[], $4::text[], $5::text[]) AS c(vdn, first_leaf, aks, client_ips, durations)
+       WHERE t.vdn = c.vdn AND t.first_leaf = c.first_leaf`,
+      [changed.map((c) => c.vdn), changed.map((c) => c.first), changed.map((c) => c.aks), changed.map((c) => c.clientIps), changed.map((c) => c.durations)],
+    );
+    after = [rows.at(-1)!.vdn, rows.at(-1)!.first];
+  }
+}
 
 /**
  * The logs in PostgreSQL, written by several instances. A seal takes a transaction-level advisory
@@ -63,8 +98,8 @@ export class PostgresIntegrity implements IntegrityRepository {
         const tileFirst = tileFilled(row.size, added.get(row.vdn)!);
         return tileFirst === undefined ? [] : [{ vdn: row.vdn, tileFirst }];
       });
-      const filledParts = (await client.query<TilePart & { vdn: number }>(
-        `SELECT t.vdn, ${TILE_PART_COLUMNS} FROM log_tiles t, unnest($1::int[], $2::bigint[]) AS f(vdn, tile_first)
+      const filledParts = (await client.query<TilePart & TileExtras & { vdn: number }>(
+        `SELECT t.vdn, ${TILE_PART_COLUMNS}, ${TILE_EXTRAS_COLUMNS} FROM log_tiles t, unnest($1::int[], $2::bigint[]) AS f(vdn, tile_first)
          WHERE t.vdn = f.vdn AND t.first_leaf >= f.tile_first AND t.first_leaf < f.tile_first + ${TILE_WIDTH} ORDER BY t.vdn, t.first_leaf`,
         [filled.map((f) => f.vdn), filled.map((f) => f.tileFirst)],
       )).rows;
@@ -79,9 +114,12 @@ export class PostgresIntegrity implements IntegrityRepository {
       }
       const newRows = parts.rows;
       await client.query(
-        `INSERT INTO log_tiles (vdn, first_leaf, min_time, max_time, ids, oper_times, digests)
-         SELECT * FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::bytea[])`,
-        [newRows.map((t) => t.vdn), newRows.map((t) => t.first), newRows.map((t) => t.minTime), newRows.map((t) => t.maxTime), newRows.map((t) => t.ids), newRows.map((t) => t.operTimes), newRows.map((t) => t.digests)],
+        `INSERT INTO log_tiles (vdn, first_leaf, min_time, max_time, ids, oper_times, digests, aks, client_ips, durations)
+         SELECT * FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::bytea[], $8::text[], $9::text[], $10::text[])`,
+        [
+          newRows.map((t) => t.vdn), newRows.map((t) => t.first), newRows.map((t) => t.minTime), newRows.map((t) => t.maxTime), newRows.map((t) => t.ids),
+          newRows.map((t) => t.operTimes), newRows.map((t) => t.digests), newRows.map((t) => t.aks), newRows.map((t) => t.clientIps), newRows.map((t) => t.durations),
+        ],
       );
       if (nodes.length > 0) {
         await client.query(
@@ -139,14 +177,14 @@ export class PostgresIntegrity implements IntegrityRepository {
     return leafColumnsOfParts(vdn, rows, start, end);
   }
 
-  async recordExtras(vdn: number, fromMs: number, toMs: number): Promise<JsonColumns<ProofExtraFields>> {
-    // Each half of the window on a connection of its own: PostgreSQL 15 aggregates JSON on one core
-    // per query, and building it is most of the work (a week of the hot VDN: 59-76 ms in one query, 37-45 in two).
-    const middle = fromMs + Math.floor((toMs - fromMs) / 2);
-    const halves = await Promise.all([[fromMs, middle], [middle + 1, toMs]].filter(([from, to]) => from! <= to!).map(async (half) =>
-      (await this.pool.query<JsonColumns<ProofExtraFields>>(RECORD_EXTRAS_POSTGRES, [vdn, ...half])).rows[0]!));
-    const column = (name: keyof ProofExtraFields) => concatJsonArrays(halves.map((half) => half[name]));
-    return { ids: column('ids'), ak: column('ak'), clientIp: column('clientIp'), durationMs: column('durationMs') };
+  async leafExtras(vdn: number, start: number, end: number): Promise<JsonColumns<ProofExtraFields>> {
+    // The horizon read with the parts, in one snapshot: retention scrubs the parts as it moves the horizon.
+    const { rows } = await this.pool.query<TileExtrasPart & { retainedFrom: number }>(
+      `SELECT ${TILE_EXTRAS_PART_COLUMNS}, (SELECT retained_from FROM log_state) AS "retainedFrom"
+       FROM log_tiles WHERE vdn = $1 AND first_leaf >= $2 AND first_leaf < $3 ORDER BY first_leaf`,
+      [vdn, partsFrom(start), end],
+    );
+    return extraFieldsOfParts(vdn, rows, start, end, rows[0]?.retainedFrom ?? 0);
   }
 
   async nodeHashes(vdn: number, nodes: { level: number; index: number }[]): Promise<Uint8Array[]> {

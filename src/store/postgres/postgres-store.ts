@@ -22,7 +22,7 @@ import {
 } from '../types.js';
 import { PostgresImport, type ImportCountsSql } from './import.js';
 import { migrate } from './migrate.js';
-import { PostgresIntegrity } from './postgres-integrity.js';
+import { PostgresIntegrity, retainTileExtras, SEALER_LOCK } from './postgres-integrity.js';
 import { attachDayPartition, attachedPartitions, dayOfPartition } from './partitions.js';
 
 /** Days of partitions kept ready beyond today. */
@@ -261,12 +261,15 @@ export class PostgresStore implements LogStore {
       }
       // Detached, its records are out of every query; its counts go with it, atomically.
       await this.transaction(async (client) => {
+        // First: a seal holds it while it updates log_state, which this transaction updates too.
+        await client.query('SELECT pg_advisory_xact_lock($1)', [SEALER_LOCK]);
         for (const table of ['record_counts', ...TALLY_TABLES]) {
           await client.query(`DELETE FROM ${table} WHERE bucket >= $1 AND bucket < $2`, [day * DAY_MS, (day + 1) * DAY_MS]);
         }
         await client.query(`DROP TABLE ${name}`);
-        // The logs keep the day's leaves: verification knows its records went by retention.
+        // The logs keep the day's leaves (verification knows its records went by retention), not their extras.
         await client.query('UPDATE log_state SET retained_from = greatest(retained_from, $1)', [(day + 1) * DAY_MS]);
+        await retainTileExtras(client, (day + 1) * DAY_MS);
       });
       this.days.delete(day);
       dropped += 1;

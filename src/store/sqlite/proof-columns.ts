@@ -1,27 +1,30 @@
 import type Database from 'better-sqlite3';
 import type { JsonColumns, ProofExtraFields } from '../../contract/proof.js';
-import { leafColumnsOfParts, partsFrom, TILE_PART_COLUMNS, type TilePart } from '../leaf-tiles.js';
-import { RECORD_EXTRAS_SQLITE } from '../rows.js';
+import { extraFieldsOfParts, leafColumnsOfParts, partsFrom, TILE_EXTRAS_PART_COLUMNS, TILE_PART_COLUMNS, type TileExtrasPart, type TilePart } from '../leaf-tiles.js';
 import type { LeafColumns } from '../types.js';
 
-/** The two long reads of a proof (IntegrityRepository's leafColumns and recordExtras). */
-export type ProofColumnsRead =
-  | { read: 'leafColumns'; vdn: number; start: number; end: number }
-  | { read: 'recordExtras'; vdn: number; fromMs: number; toMs: number };
+/** The two long reads of a proof (IntegrityRepository's leafColumns and leafExtras). */
+export type ProofColumnsRead = { read: 'leafColumns' | 'leafExtras'; vdn: number; start: number; end: number };
 
 export type ProofColumns<R extends ProofColumnsRead> = R extends { read: 'leafColumns' } ? LeafColumns : JsonColumns<ProofExtraFields>;
 
+const PARTS = (columns: string) => `SELECT ${columns} FROM log_tiles WHERE vdn = ? AND first_leaf >= ? AND first_leaf < ? ORDER BY first_leaf`;
+
 /**
- * Runs one of a proof's long reads: the extra fields aggregated by SQLite into JSON text, the leaves
- * spliced from their tiles (nothing parsed but the two tile parts at the ends). The server runs them
- * side by side on read threads (read-worker.ts), other callers on their connection.
+ * Runs one of a proof's long reads from the tiles, nothing parsed but the two tile parts at the ends
+ * (and, for the extra fields, parts holding leaves older than the retention horizon). The server
+ * runs them side by side on read threads (read-worker.ts), other callers on their connection.
  */
 export function readProofColumns<R extends ProofColumnsRead>(db: Database.Database, request: R): ProofColumns<R> {
-  if (request.read === 'recordExtras') {
-    return db.prepare(RECORD_EXTRAS_SQLITE).get(request.vdn, request.fromMs, request.toMs) as ProofColumns<R>;
-  }
   const { vdn, start, end } = request;
-  const parts = db.prepare(`SELECT ${TILE_PART_COLUMNS} FROM log_tiles WHERE vdn = ? AND first_leaf >= ? AND first_leaf < ? ORDER BY first_leaf`)
-    .all(vdn, partsFrom(start), end) as TilePart[];
+  if (request.read === 'leafExtras') {
+    // The horizon and the parts as of one snapshot: retention scrubs the parts as it moves the horizon.
+    return db.transaction(() => {
+      const retainedFrom = db.prepare('SELECT retained_from FROM log_state').pluck().get() as number;
+      const parts = db.prepare(PARTS(TILE_EXTRAS_PART_COLUMNS)).all(vdn, partsFrom(start), end) as TileExtrasPart[];
+      return extraFieldsOfParts(vdn, parts, start, end, retainedFrom);
+    })() as ProofColumns<R>;
+  }
+  const parts = db.prepare(PARTS(TILE_PART_COLUMNS)).all(vdn, partsFrom(start), end) as TilePart[];
   return leafColumnsOfParts(vdn, parts, start, end) as ProofColumns<R>;
 }

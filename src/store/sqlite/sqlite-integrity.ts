@@ -4,7 +4,7 @@ import type { CallRecord } from '../../contract/record.js';
 import { emptyHead, packFrontier, unpackFrontier, type LogHeadState } from '../../integrity/log-append.js';
 import { nodeHashing } from '../../integrity/node-crypto.js';
 import { leavesPerLog, sealRecords, type NodeRow } from '../../integrity/seal.js';
-import { findLeaf, inWindow, leavesOfPart, partsFrom, TILE_PART_COLUMNS, TILE_WIDTH, tileFilled, tilePartsWith, type TilePart } from '../leaf-tiles.js';
+import { extrasRetained, findLeaf, inWindow, leavesOfPart, partsFrom, TILE_EXTRAS_COLUMNS, TILE_PART_COLUMNS, TILE_WIDTH, tileFilled, tilePartsWith, type TileExtras, type TilePart } from '../leaf-tiles.js';
 import { RECORD_COLUMNS, R_RECORD_COLUMNS, recordOfValues, toLogHead, toRecord, type LogHeadRow, type RecordRow, type RowValues } from '../rows.js';
 import type { IntegrityRepository, LeafColumns, LeafWithRecord, StoredLogHead } from '../types.js';
 import { guarded } from './guarded.js';
@@ -15,6 +15,26 @@ import type { ProofReadThreads } from './read-threads.js';
 /** Tile parts read at a time while a log is read whole (verify). */
 const PARTS_A_PAGE = 64;
 type Sealed = ReturnType<typeof tilePartsWith> & { nodes: NodeRow[] };
+
+/**
+ * Retention's share of the logs: the extras of records received before `horizon` dropped from the
+ * tiles (extrasRetained). To run in the transaction that raises the horizon, which is how a seal
+ * that read those parts before knows to start again.
+ */
+export function retainTileExtras(db: Database.Database): (horizon: number) => void {
+  const wholly = db.prepare('UPDATE log_tiles SET aks = NULL, client_ips = NULL, durations = NULL WHERE max_time < ? AND aks IS NOT NULL');
+  const straddling = db.prepare<[number], { vdn: number } & Pick<TilePart, 'first' | 'operTimes'> & TileExtras>(
+    `SELECT vdn, first_leaf AS "first", oper_times AS "operTimes", ${TILE_EXTRAS_COLUMNS} FROM log_tiles WHERE min_time < ? AND aks IS NOT NULL`,
+  );
+  const update = db.prepare('UPDATE log_tiles SET aks = ?, client_ips = ?, durations = ? WHERE vdn = ? AND first_leaf = ?');
+  return (horizon) => {
+    wholly.run(horizon);
+    for (const part of straddling.all(horizon)) {
+      const kept = extrasRetained(part, horizon);
+      if (kept) update.run(kept.aks, kept.clientIps, kept.durations, part.vdn, part.first);
+    }
+  };
+}
 
 /**
  * The logs in SQLite. One writer at a time means rowids are handed out in commit order, so the
@@ -28,58 +48,64 @@ export class SqliteIntegrity implements IntegrityRepository {
 
   /** `reads`: threads for a proof's long reads (else they run on this connection). */
   constructor(private readonly db: Database.Database, private readonly reads?: ProofReadThreads) {
-    const sealedRowid = db.prepare<[], number>('SELECT sealed_rowid FROM log_state').pluck();
+    // The sealed position, and the retention horizon (retention rewrites the parts of tiles a seal may fill).
+    const position = db.prepare<[], [number, number]>('SELECT sealed_rowid, retained_from FROM log_state').raw(true);
     // As arrays: 1.6 instead of 3.1 µs a row (no object of named columns per row).
     const unsealed = db.prepare<[number, number], [...RowValues, number]>(
       `SELECT ${RECORD_COLUMNS.join(', ')}, rowid FROM records WHERE rowid > ? ORDER BY rowid LIMIT ?`,
     ).raw(true);
     const head = db.prepare<[number], LogHeadRow>('SELECT * FROM log_heads WHERE vdn = ?');
-    const tileParts = db.prepare<[number, number, number], TilePart>(
-      `SELECT ${TILE_PART_COLUMNS} FROM log_tiles WHERE vdn = ? AND first_leaf >= ? AND first_leaf < ? ORDER BY first_leaf`,
+    const tileParts = db.prepare<[number, number, number], TilePart & TileExtras>(
+      `SELECT ${TILE_PART_COLUMNS}, ${TILE_EXTRAS_COLUMNS} FROM log_tiles WHERE vdn = ? AND first_leaf >= ? AND first_leaf < ? ORDER BY first_leaf`,
     );
     const removeParts = db.prepare('DELETE FROM log_tiles WHERE vdn = ? AND first_leaf >= ? AND first_leaf < ?');
-    const addPart = db.prepare('INSERT INTO log_tiles (vdn, first_leaf, min_time, max_time, ids, oper_times, digests) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const addPart = db.prepare(
+      'INSERT INTO log_tiles (vdn, first_leaf, min_time, max_time, ids, oper_times, digests, aks, client_ips, durations) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
     const addNode = db.prepare('INSERT INTO log_nodes (vdn, level, idx, hash) VALUES (?, ?, ?, ?)');
     const saveHead = db.prepare(
       `INSERT INTO log_heads (vdn, size, frontier) VALUES (?, ?, ?)
        ON CONFLICT (vdn) DO UPDATE SET size = excluded.size, frontier = excluded.frontier`,
     );
     const advance = db.prepare('UPDATE log_state SET sealed_rowid = ?');
-    // One snapshot: the waiting records, their logs' heads and the parts of the tiles they will fill, as of the same sealed position.
+    // One snapshot: the waiting records, their logs' heads and the parts of the tiles they will fill, as of the same position.
     const readWaiting = db.transaction((max: number) => {
-      const from = sealedRowid.get()!;
+      const at = position.get()!;
+      const from = at[0];
       const rows = unsealed.all(from, max);
       const records = rows.map(recordOfValues);
       const added = leavesPerLog(records);
       const heads = new Map<number, LogHeadState>();
-      const filledParts = new Map<number, TilePart[]>();
+      const filledParts = new Map<number, (TilePart & TileExtras)[]>();
       for (const [vdn, count] of added) {
         const row = head.get(vdn);
         heads.set(vdn, row ? { size: row.size, frontier: unpackFrontier(row.frontier) } : emptyHead());
         const filled = row && tileFilled(row.size, count);
         if (filled !== undefined) filledParts.set(vdn, tileParts.all(vdn, filled, filled + TILE_WIDTH));
       }
-      return { from, last: rows.at(-1)?.[RECORD_COLUMNS.length], records, heads, filledParts, sizes: new Map([...heads].map(([vdn, state]) => [vdn, state.size])) };
+      return { at, last: rows.at(-1)?.[RECORD_COLUMNS.length], records, heads, filledParts, sizes: new Map([...heads].map(([vdn, state]) => [vdn, state.size])) };
     });
-    // Still as the snapshot saw it: the position (retention may lower it, so not it alone) and the logs' sizes.
-    const unchanged = (from: number, sizes: Map<number, number>): boolean =>
-      sealedRowid.get() === from && [...sizes].every(([vdn, size]) => (head.get(vdn)?.size ?? 0) === size);
-    const store = db.transaction((from: number, sizes: Map<number, number>, last: number, sealed: Sealed, heads: Map<number, LogHeadState>): boolean => {
-      if (!unchanged(from, sizes)) return false;
+    // Still as the snapshot saw it: the position and horizon (retention may lower the one and raise the other) and the logs' sizes.
+    const unchanged = (at: [number, number], sizes: Map<number, number>): boolean => {
+      const now = position.get()!;
+      return now[0] === at[0] && now[1] === at[1] && [...sizes].every(([vdn, size]) => (head.get(vdn)?.size ?? 0) === size);
+    };
+    const store = db.transaction((at: [number, number], sizes: Map<number, number>, last: number, sealed: Sealed, heads: Map<number, LogHeadState>): boolean => {
+      if (!unchanged(at, sizes)) return false;
       for (const { vdn, tileFirst } of sealed.replaced) removeParts.run(vdn, tileFirst, tileFirst + TILE_WIDTH);
-      for (const t of sealed.rows) addPart.run(t.vdn, t.first, t.minTime, t.maxTime, t.ids, t.operTimes, t.digests);
+      for (const t of sealed.rows) addPart.run(t.vdn, t.first, t.minTime, t.maxTime, t.ids, t.operTimes, t.digests, t.aks, t.clientIps, t.durations);
       for (const n of sealed.nodes) addNode.run(n.vdn, n.level, n.index, n.hash);
       for (const [vdn, state] of heads) saveHead.run(vdn, state.size, packFrontier(state.frontier));
       advance.run(last);
       return true;
     }).immediate;
     this.sealBatch = (max) => {
-      const { from, last, records, heads, filledParts, sizes } = readWaiting(max);
+      const { at, last, records, heads, filledParts, sizes } = readWaiting(max);
       if (last === undefined) return 0;
       const { leaves, nodes } = sealRecords(nodeHashing, (vdn) => heads.get(vdn)!, records);
       const sealed = { ...tilePartsWith(leaves, (vdn) => filledParts.get(vdn) ?? []), nodes };
-      // Another process sealed these first: nothing done here, the caller's next seal goes on.
-      return store(from, sizes, last, sealed, heads) ? records.length : 0;
+      // Another process sealed these first, or retention moved: nothing done here, the caller's next seal goes on.
+      return store(at, sizes, last, sealed, heads) ? records.length : 0;
     };
   }
 
@@ -122,8 +148,8 @@ export class SqliteIntegrity implements IntegrityRepository {
     return this.proofColumns({ read: 'leafColumns', vdn, start, end });
   }
 
-  recordExtras(vdn: number, fromMs: number, toMs: number): Promise<JsonColumns<ProofExtraFields>> {
-    return this.proofColumns({ read: 'recordExtras', vdn, fromMs, toMs });
+  leafExtras(vdn: number, start: number, end: number): Promise<JsonColumns<ProofExtraFields>> {
+    return this.proofColumns({ read: 'leafExtras', vdn, start, end });
   }
 
   private proofColumns<R extends ProofColumnsRead>(request: R): Promise<ProofColumns<R>> {

@@ -25,7 +25,7 @@ import {
 import { SqliteImport } from './import.js';
 import { guarded, translateError } from './guarded.js';
 import { migrate } from './migrate.js';
-import { SqliteIntegrity } from './sqlite-integrity.js';
+import { retainTileExtras, SqliteIntegrity } from './sqlite-integrity.js';
 import { DbThread, sqliteWorkerUrl } from './db-thread.js';
 import { ProofReadThreads } from './read-threads.js';
 
@@ -195,6 +195,12 @@ export class SqliteStore implements LogStore {
     const noteRetention = this.db.prepare(
       'UPDATE log_state SET sealed_rowid = min(sealed_rowid, (SELECT coalesce(max(rowid), 0) FROM records)), retained_from = max(retained_from, ?)',
     );
+    const retainExtras = retainTileExtras(this.db);
+    // The horizon first, and with it the tiles' extras of the records to go (proofs leave them out from now).
+    const retain = this.db.transaction(() => {
+      noteRetention.run(cutoffMs);
+      retainExtras(cutoffMs);
+    }).immediate;
     const removeBatch = this.db.transaction((vdn: number): number => {
       const rowids = chunk.get(vdn, cutoffMs) as string;
       for (const statement of removeTallies) statement.run(rowids);
@@ -204,6 +210,7 @@ export class SqliteStore implements LogStore {
       noteRetention.run(cutoffMs);
       return gone.length;
     }).immediate;
+    await guarded(() => retain());
     let removed = 0;
     for (const vdn of vdns) {
       for (;;) {
