@@ -28,6 +28,29 @@ const sealAll = async (store: LogStore) => {
 };
 
 describe.each(stores)('sealing on %s', (_name, newDb) => {
+  it('finds a window\'s first and last leaf, also when the tiles at its ends enclose it without holding any of it', async () => {
+    const store = await openStore(await newDb());
+    try {
+      const base = Date.now() - 86_400_000;
+      // Tiles 0, 1, 5 and 6 span [base, base + 10,000] with none of their leaves inside it; 2, 3 and 4 hold leaves in it.
+      const around = () => Array.from({ length: 256 }, (_, i) => makeRecord({ vdnId: 2, operTime: base + (i % 2 === 0 ? 0 : 10_000) }));
+      const within = (from: number) => Array.from({ length: 256 }, (_, i) => makeRecord({ vdnId: 2, operTime: base + from + i }));
+      for (const tile of [around(), around(), within(5_000), within(5_300), within(5_600), around(), around()]) {
+        await store.insertBatch(tile);
+        await sealAll(store);
+      }
+      const range = (from: number, to: number) => store.integrity.leafRange(2, base + from, base + to, 1792);
+      expect(await range(5_000, 5_999)).toEqual({ first: 512, last: 1279 });
+      expect(await range(5_100, 5_700)).toEqual({ first: 612, last: 1124 });
+      expect(await range(0, 10_000)).toEqual({ first: 0, last: 1791 });
+      expect(await range(6_000, 9_999)).toBeUndefined();
+      // The checkpoint's size bounds it: leaves from 1,200 on are not signed yet.
+      expect(await store.integrity.leafRange(2, base + 5_000, base + 5_999, 1200)).toEqual({ first: 512, last: 1199 });
+    } finally {
+      await store.close();
+    }
+  });
+
   it('gives records written later the next leaves, old receive times (imports, spill replays) included', async () => {
     const store = await openStore(await newDb());
     try {
