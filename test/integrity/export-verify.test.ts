@@ -10,6 +10,7 @@ import { openStore } from '../../src/store/open.js';
 import { runCli, startServe } from '../helpers/cli.js';
 import { makeRecord } from '../helpers/records.js';
 import { tempDir } from '../helpers/tmp.js';
+import { sealEverything } from '../helpers/sealing.js';
 
 const key = { ak: 'ak-verify', sk: 'sk-verify-secret' };
 
@@ -114,7 +115,8 @@ it('calllogs verify reads a large export on several threads: file order, right l
     const records = Array.from({ length: 16_000 }, (_, i) => makeRecord({ vdnId: 2, operTime: start + i * 10, request: `{"page":${i},"pad":"${'x'.repeat(400)}"}` }));
     for (let i = 0; i < records.length; i += 2000) await store.insertBatch(records.slice(i, i + 2000));
     await store.integrity.registerKey(formatVerifierKey(key.note));
-    await new Sealer(store.integrity, { key, sealIntervalMs: 1000, checkpointIntervalMs: 10_000, log: pino({ level: 'silent' }) }).run(true);
+    const sealer = new Sealer(store.integrity, { key, sealIntervalMs: 1000, checkpointIntervalMs: 10_000, log: pino({ level: 'silent' }) });
+    await sealEverything(store, () => sealer.run(true));
   } finally {
     await store.close();
   }

@@ -9,6 +9,7 @@ import { openStore } from '../../src/store/open.js';
 import { createTestDatabase, postgresAvailable } from '../helpers/pg.js';
 import { makeRecord } from '../helpers/records.js';
 import { tempDir } from '../helpers/tmp.js';
+import { sealEverything } from '../helpers/sealing.js';
 
 const withPostgres = await postgresAvailable();
 const stores: [string, () => Promise<string>][] = [
@@ -56,7 +57,7 @@ describe.each(stores)('the sealer thread on %s', (_name, newDb) => {
       await store.insertBatch([makeRecord({ vdnId: 4, operTime: Date.now() })]);
       const log = keepingLog();
       const thread = await SealerThread.start(settings, log);
-      await thread.run(true);
+      await sealEverything(store, () => thread.run(true));
       await thread.stop();
       const checkpoint = log.lines.find((line) => line.message === 'checkpoint');
       expect((checkpoint?.fields as { checkpoint?: string } | undefined)?.checkpoint).toMatch(/^calllogs-[0-9a-f]{6}\/vdn\/4\n1\n/);

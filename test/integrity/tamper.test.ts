@@ -12,6 +12,7 @@ import { runCli } from '../helpers/cli.js';
 import { createTestDatabase, onDatabase, postgresAvailable } from '../helpers/pg.js';
 import { makeRecord } from '../helpers/records.js';
 import { tempDir } from '../helpers/tmp.js';
+import { sealEverything } from '../helpers/sealing.js';
 
 const withPostgres = await postgresAvailable();
 const DAY = 86_400_000;
@@ -69,7 +70,8 @@ async function sealAndSign(db: string, key: LogSigningKey, records: CallRecord[]
   try {
     await store.insertBatch(records);
     await store.integrity.registerKey(formatVerifierKey(key.note));
-    await new Sealer(store.integrity, { key, sealIntervalMs: 1000, checkpointIntervalMs: 10_000, log: silent }).run(true);
+    const sealer = new Sealer(store.integrity, { key, sealIntervalMs: 1000, checkpointIntervalMs: 10_000, log: silent });
+    await sealEverything(store, () => sealer.run(true));
   } finally {
     await store.close();
   }

@@ -11,6 +11,7 @@ import type { LogStore } from '../../src/store/types.js';
 import { createTestDatabase, onDatabase, postgresAvailable } from '../helpers/pg.js';
 import { makeRecord } from '../helpers/records.js';
 import { tempDir } from '../helpers/tmp.js';
+import { sealEverything } from '../helpers/sealing.js';
 
 const withPostgres = await postgresAvailable();
 const DAY = 86_400_000;
@@ -63,7 +64,7 @@ describe.each(stores)('logs stored as leaf rows (before tiles) on %s', (name, ne
     await store.integrity.registerKey(formatVerifierKey(key.note));
     await store.insertBatch(records);
     const sealer = (s: LogStore) => new Sealer(s.integrity, { key, sealIntervalMs: 1000, checkpointIntervalMs: 1000, log: pino({ level: 'silent' }) });
-    await sealer(store).run(true);
+    await sealEverything(store, () => sealer(store).run(true));
     const before = { leaves: await leavesOf(store, 2), columns: await store.integrity.leafColumns(2, 100, 590), range: await store.integrity.leafRange(2, now - DAY + 10_000, now - DAY + 400_000, 600) };
     // Back to the layout of migration 0007: one row per leaf, no tiles.
     await exec(db, `CREATE TABLE log_leaves (vdn integer NOT NULL, idx bigint NOT NULL, record_id text NOT NULL, oper_time bigint NOT NULL, digest ${name === 'SQLite' ? 'blob' : 'bytea'} NOT NULL, PRIMARY KEY (vdn, idx))`);
@@ -84,7 +85,7 @@ describe.each(stores)('logs stored as leaf rows (before tiles) on %s', (name, ne
       expect((await verifyStoreLogs(store.integrity, key.note)).logs.map((log) => [log.vdn, log.leaves, log.checkpointSize])).toEqual([[2, 600, 600], [3, 100, 100]]);
       // The open tiles the migration made take the next leaves.
       await store.insertBatch(Array.from({ length: 300 }, (_, i) => makeRecord({ vdnId: 2, operTime: now + i })));
-      await sealer(store).run(true);
+      await sealEverything(store, () => sealer(store).run(true));
       expect((await verifyStoreLogs(store.integrity, key.note)).logs.map((log) => [log.vdn, log.leaves, log.checkpointSize])).toEqual([[2, 900, 900], [3, 100, 100]]);
     } finally {
       await store.close();
@@ -101,7 +102,8 @@ describe.each(stores)('logs stored as leaf rows (before tiles) on %s', (name, ne
     let store = await openStore(db);
     await store.integrity.registerKey(formatVerifierKey(key.note));
     await store.insertBatch(records);
-    await new Sealer(store.integrity, { key, sealIntervalMs: 1000, checkpointIntervalMs: 1000, log: pino({ level: 'silent' }) }).run(true);
+    const sealer = new Sealer(store.integrity, { key, sealIntervalMs: 1000, checkpointIntervalMs: 1000, log: pino({ level: 'silent' }) });
+    await sealEverything(store, () => sealer.run(true));
     const extras = (leaves: typeof records) => ({
       ids: leaves.map((r) => r.id), ak: leaves.map((r) => r.ak), clientIp: leaves.map((r) => r.clientIp), durationMs: leaves.map((r) => r.durationMs),
     });
