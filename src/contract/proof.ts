@@ -67,7 +67,18 @@ export interface LogProof {
 export interface ProofResponseBody extends ErrorBody, LogProof {}
 
 /** Each column of `T` as the JSON text of its array. */
-export type JsonColumns<T> = { [K in keyof T]: string };
+export type JsonColumns<T> = { [K in keyof T]: JsonText };
+
+/** JSON text: a string, or its UTF-8 bytes as a database gave them (spliced into an answer without being decoded). */
+export type JsonText = string | Uint8Array;
+
+const utf8Decoder = new TextDecoder();
+
+/** JSON text as a string, to parse it. */
+export const textOf = (json: JsonText): string => (typeof json === 'string' ? json : utf8Decoder.decode(json));
+
+/** Parses JSON text, a string or UTF-8 bytes. */
+export const parseJson = (json: JsonText): unknown => JSON.parse(textOf(json));
 
 /**
  * A proof as the server builds it: its long columns are JSON text as the database aggregated them,
@@ -85,24 +96,33 @@ const utf8 = new TextEncoder();
 const ROOM_FOR_ANY_TEXT = 4096;
 
 /**
- * Text parts as one UTF-8 byte array, each part encoded on its own (one string concatenated from a
- * database's megabytes is flattened before it is encoded, which took 4x as long) straight into the
- * array, sized for short parts at their longest and long ones as ASCII, and grown when one is not.
- * (Sized for ASCII throughout, the em dash of every checkpoint note made the array grow, copying
- * the megabytes before the last part: 12 ms of a week's proof instead of 4.)
+ * Text parts as one UTF-8 byte array: parts given as bytes copied, the others each encoded on its
+ * own (one string concatenated from a database's megabytes is flattened before it is encoded, which
+ * took 4x as long) straight into the array, sized for short parts at their longest and long ones as
+ * ASCII, and grown when one is not. (Sized for ASCII throughout, the em dash of every checkpoint note
+ * made the array grow, copying the megabytes before the last part: 12 ms of a week's proof instead of 4.)
  */
-export function utf8Of(parts: readonly string[]): Uint8Array {
-  let bytes = new Uint8Array(parts.reduce((length, part) => length + (part.length <= ROOM_FOR_ANY_TEXT ? 3 * part.length : part.length), 0));
+export function utf8Of(parts: readonly JsonText[]): Uint8Array {
+  let bytes = new Uint8Array(parts.reduce((length, part) => length + (typeof part !== 'string' || part.length > ROOM_FOR_ANY_TEXT ? part.length : 3 * part.length), 0));
   let offset = 0;
+  const room = (needed: number) => {
+    const grown = new Uint8Array(2 * bytes.length + needed);
+    grown.set(bytes.subarray(0, offset));
+    bytes = grown;
+  };
   for (const part of parts) {
+    if (typeof part !== 'string') {
+      if (offset + part.length > bytes.length) room(part.length);
+      bytes.set(part, offset);
+      offset += part.length;
+      continue;
+    }
     for (let rest = part; ;) {
       const { read, written } = utf8.encodeInto(rest, bytes.subarray(offset));
       offset += written;
       if (read === rest.length) break;
       rest = rest.slice(read);
-      const grown = new Uint8Array(2 * bytes.length + 3 * rest.length);
-      grown.set(bytes.subarray(0, offset));
-      bytes = grown;
+      room(3 * rest.length);
     }
   }
   return bytes.subarray(0, offset);
@@ -112,9 +132,9 @@ export function utf8Of(parts: readonly string[]): Uint8Array {
  * JSON text, in parts, of an object: the members of `plain`, serialised, then those of `raw`, whose
  * values are JSON text already, in parts, spliced in as they are.
  */
-export function objectJsonParts(plain: object, raw: Record<string, readonly string[]>): string[] {
+export function objectJsonParts(plain: object, raw: Record<string, readonly JsonText[]>): JsonText[] {
   const members = JSON.stringify(plain).slice(1, -1);
-  const parts = [`{${members}`];
+  const parts: JsonText[] = [`{${members}`];
   let first = members === '';
   for (const [name, value] of Object.entries(raw)) {
     parts.push(`${first ? '' : ','}${JSON.stringify(name)}:`, ...value);
@@ -125,27 +145,49 @@ export function objectJsonParts(plain: object, raw: Record<string, readonly stri
 }
 
 /** JSON text, in parts, of an array whose items are JSON text already, in parts. */
-export function arrayJsonParts(items: readonly (readonly string[])[]): string[] {
+export function arrayJsonParts(items: readonly (readonly JsonText[])[]): JsonText[] {
   return ['[', ...items.flatMap((item, i) => (i ? [',', ...item] : item)), ']'];
 }
 
-/** One JSON array's text holding the elements of several, in order (each given as JSON array text). */
-export function concatJsonArrays(arrays: readonly string[]): string {
-  const elements = arrays.map((array) => array.slice(1, -1)).filter((inner) => inner.trim() !== '');
-  return `[${elements.join(',')}]`;
+/** JSON whitespace, as bytes. */
+const JSON_SPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
+
+/**
+ * One JSON array's text holding the elements of several, in order (each given as JSON array text):
+ * a string when all are strings, else UTF-8 bytes (the strings among them encoded).
+ */
+export function concatJsonArrays(arrays: readonly JsonText[]): JsonText {
+  if (arrays.every((array): array is string => typeof array === 'string')) {
+    const elements = arrays.map((array) => array.slice(1, -1)).filter((inner) => inner.trim() !== '');
+    return `[${elements.join(',')}]`;
+  }
+  const elements = arrays
+    .map((array) => (typeof array === 'string' ? utf8.encode(array) : array).subarray(1, -1))
+    .filter((inner) => inner.some((byte) => !JSON_SPACE.has(byte)));
+  // The brackets, the elements and a comma between each two.
+  const joined = new Uint8Array(2 + elements.reduce((length, inner) => length + inner.length, 0) + Math.max(elements.length - 1, 0));
+  joined[0] = 0x5b; // [
+  let offset = 1;
+  elements.forEach((inner, i) => {
+    if (i > 0) joined[offset++] = 0x2c; // ,
+    joined.set(inner, offset);
+    offset += inner.length;
+  });
+  joined[offset] = 0x5d; // ]
+  return joined;
 }
 
-const columnsJsonParts = (columns: Record<string, string>): string[] =>
+const columnsJsonParts = (columns: Record<string, JsonText>): JsonText[] =>
   objectJsonParts({}, Object.fromEntries(Object.entries(columns).map(([name, json]) => [name, [json]])));
 
 /** The JSON text, in parts, of a proof after the members of `head`: it reads back as `head` and a LogProof. */
-function proofJsonParts(head: object, proof: LogProofJson): string[] {
+function proofJsonParts(head: object, proof: LogProofJson): JsonText[] {
   const { leaves, extraFields, ...rest } = proof;
   return objectJsonParts({ ...head, ...rest }, { leaves: columnsJsonParts(leaves), extraFields: extraFields ? columnsJsonParts(extraFields) : ['null'] });
 }
 
 /** The JSON text of a proof, in parts: it reads back as a LogProof. */
-export const logProofJsonParts = (proof: LogProofJson): string[] => proofJsonParts({}, proof);
+export const logProofJsonParts = (proof: LogProofJson): JsonText[] => proofJsonParts({}, proof);
 
 /** The proof interface's answer (a ProofResponseBody) as JSON in UTF-8. */
 export const proofResponseBytes = (proof: LogProofJson): Uint8Array => utf8Of(proofJsonParts(errorBody(SUCCESS_CODE, PROOF_SUCCESS_DESC), proof));

@@ -1,4 +1,4 @@
-import { arrayJsonParts, objectJsonParts, utf8Of, type LogProof } from '../contract/proof.js';
+import { arrayJsonParts, objectJsonParts, utf8Of, type JsonText, type LogProof } from '../contract/proof.js';
 
 /** What `calllogs export --proof` writes beside the records and `calllogs verify FILE` reads. */
 export const PROOF_FILE_FORMAT = 'calllogs-proof-v2';
@@ -25,7 +25,7 @@ export interface ProofFile {
 }
 
 /** A proof file's bytes; each window's proof given as JSON text in parts (a store's proof is written unparsed: contract/proof.ts). */
-export function proofFileBytes(vdnId: number | null, windows: { fromMs: number; toMs: number; proofJson: string[] }[]): Uint8Array {
+export function proofFileBytes(vdnId: number | null, windows: { fromMs: number; toMs: number; proofJson: JsonText[] }[]): Uint8Array {
   const windowsJson = arrayJsonParts(windows.map(({ fromMs, toMs, proofJson }) => objectJsonParts({ fromMs, toMs }, { proof: proofJson })));
   return utf8Of([...objectJsonParts({ format: PROOF_FILE_FORMAT, vdnId }, { windows: windowsJson }), '\n']);
 }

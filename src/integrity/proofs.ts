@@ -1,5 +1,5 @@
 import { fieldError } from '../contract/codes.js';
-import { MAX_PROOF_LEAVES, type JsonColumns, type LogProofJson, type ProofExtraFields } from '../contract/proof.js';
+import { MAX_PROOF_LEAVES, parseJson, type JsonColumns, type LogProofJson, type ProofExtraFields } from '../contract/proof.js';
 import type { IntegrityRepository, LeafColumns } from '../store/types.js';
 import { toBase64 } from './encoding.js';
 import { STORED_FROM_LEVEL } from './log-append.js';
@@ -18,7 +18,7 @@ async function spanHashes(logs: IntegrityRepository, vdn: number, spans: Span[])
     const known = storedAt.get(span);
     if (known) return known;
     const leaves = await logs.leafColumns(vdn, span.start, span.end);
-    return spanHashFromLeaves(nodeHashing, span, leafHashesOf(nodeHashing, { operTimes: JSON.parse(leaves.operTimes) as number[], digests: leaves.digests }), span.start);
+    return spanHashFromLeaves(nodeHashing, span, leafHashesOf(nodeHashing, { operTimes: parseJson(leaves.operTimes) as number[], digests: leaves.digests }), span.start);
   }));
 }
 

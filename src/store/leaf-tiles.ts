@@ -1,4 +1,4 @@
-import { concatJsonArrays, type JsonColumns, type ProofExtraFields } from '../contract/proof.js';
+import { concatJsonArrays, parseJson, type JsonColumns, type JsonText, type ProofExtraFields } from '../contract/proof.js';
 import { STORED_FROM_LEVEL } from '../integrity/log-append.js';
 import { digestAt, timeSpan, type LeafRow } from '../integrity/seal.js';
 import type { LeafColumns, LeafEntry } from './types.js';
@@ -18,8 +18,8 @@ export interface TilePart {
   /** The index of its first leaf. */
   first: number;
   /** The leaves' record ids and receive times as JSON array text, spliced into proofs as it is. */
-  ids: string;
-  operTimes: string;
+  ids: JsonText;
+  operTimes: JsonText;
   /** The leaves' digests, 32 bytes each. */
   digests: Uint8Array;
 }
@@ -35,9 +35,9 @@ export const TILE_PART_COLUMNS = 'first_leaf AS "first", ids, oper_times AS "ope
  * store's retention horizon.
  */
 export interface TileExtras {
-  aks: string | null;
-  clientIps: string | null;
-  durations: string | null;
+  aks: JsonText | null;
+  clientIps: JsonText | null;
+  durations: JsonText | null;
 }
 
 export const TILE_EXTRAS_COLUMNS = 'aks, client_ips AS "clientIps", durations';
@@ -47,9 +47,6 @@ export interface TileExtrasPart extends Pick<TilePart, 'first' | 'ids' | 'operTi
   count: number;
   minTime: number;
 }
-
-/** The columns of TileExtrasPart, in both stores' SQL (length of a blob or bytea: its bytes). */
-export const TILE_EXTRAS_PART_COLUMNS = `first_leaf AS "first", length(digests) / 32 AS "count", min_time AS "minTime", ids, oper_times AS "operTimes", ${TILE_EXTRAS_COLUMNS}`;
 
 /** A tile part to store, with its earliest and latest receive time (how a time window finds it). */
 export interface TilePartRow extends TilePart, TileExtras {
@@ -108,12 +105,12 @@ export function tilePartsWith(
       if (next !== row.first) throw new Error(`log ${row.vdn}: the stored leaves of tile ${tileFirst / TILE_WIDTH} do not end before leaf ${row.first}`);
       replaced.push({ vdn: row.vdn, tileFirst });
       // A part retention emptied of its extras adds nulls: its leaves lie before the horizon, and proofs leave them out.
-      const kept = (part: TilePart & TileExtras, column: string | null): unknown[] => (column === null ? new Array<null>(leafCount(part)).fill(null) : JSON.parse(column) as unknown[]);
+      const kept = (part: TilePart & TileExtras, column: JsonText | null): unknown[] => (column === null ? new Array<null>(leafCount(part)).fill(null) : parseJson(column) as unknown[]);
       row = {
         ...row,
         first: tileFirst,
-        ids: [...parts.flatMap((part) => JSON.parse(part.ids) as string[]), ...row.ids],
-        operTimes: [...parts.flatMap((part) => JSON.parse(part.operTimes) as number[]), ...row.operTimes],
+        ids: [...parts.flatMap((part) => parseJson(part.ids) as string[]), ...row.ids],
+        operTimes: [...parts.flatMap((part) => parseJson(part.operTimes) as number[]), ...row.operTimes],
         digests: [...parts.map((part) => part.digests), ...row.digests],
         aks: [...parts.flatMap((part) => kept(part, part.aks) as (string | null)[]), ...row.aks],
         clientIps: [...parts.flatMap((part) => kept(part, part.clientIps) as (string | null)[]), ...row.clientIps],
@@ -158,7 +155,7 @@ function cutsOf<P extends { first: number }>(vdn: number, parts: readonly P[], c
 }
 
 /** A JSON array column of a part, cut as the range takes it (the whole text as stored when it takes all). */
-const cutColumn = (column: string, { from, to, whole }: Cut<unknown>): string => (whole ? column : JSON.stringify((JSON.parse(column) as unknown[]).slice(from, to)));
+const cutColumn = (column: JsonText, { from, to, whole }: Cut<unknown>): JsonText => (whole ? column : JSON.stringify((parseJson(column) as unknown[]).slice(from, to)));
 
 /**
  * Leaves `start` to `end - 1` of a log from the tile parts that hold them, in order: whole parts
@@ -181,7 +178,7 @@ export function leafColumnsOfParts(vdn: number, parts: readonly TilePart[], star
  * spliced as stored where a part holds no earlier leaf. Throws when a leaf of the range is not there.
  */
 export function extraFieldsOfParts(vdn: number, parts: readonly TileExtrasPart[], start: number, end: number, retainedFrom: number): JsonColumns<ProofExtraFields> {
-  const columns: Record<keyof ProofExtraFields, string[]> = { ids: [], ak: [], clientIp: [], durationMs: [] };
+  const columns: Record<keyof ProofExtraFields, JsonText[]> = { ids: [], ak: [], clientIp: [], durationMs: [] };
   for (const cut of cutsOf(vdn, parts, (part) => part.count, start, end)) {
     const { part } = cut;
     if (part.aks === null || part.clientIps === null || part.durations === null) continue;
@@ -190,9 +187,9 @@ export function extraFieldsOfParts(vdn: number, parts: readonly TileExtrasPart[]
       for (const name of Object.keys(columns) as (keyof ProofExtraFields)[]) columns[name].push(cutColumn(stored[name], cut));
       continue;
     }
-    const times = JSON.parse(part.operTimes) as number[];
+    const times = parseJson(part.operTimes) as number[];
     const retained = (_: unknown, i: number) => i >= cut.from && i < cut.to && times[i]! >= retainedFrom;
-    for (const name of Object.keys(columns) as (keyof ProofExtraFields)[]) columns[name].push(JSON.stringify((JSON.parse(stored[name]) as unknown[]).filter(retained)));
+    for (const name of Object.keys(columns) as (keyof ProofExtraFields)[]) columns[name].push(JSON.stringify((parseJson(stored[name]) as unknown[]).filter(retained)));
   }
   return { ids: concatJsonArrays(columns.ids), ak: concatJsonArrays(columns.ak), clientIp: concatJsonArrays(columns.clientIp), durationMs: concatJsonArrays(columns.durationMs) };
 }
@@ -203,18 +200,18 @@ export function extraFieldsOfParts(vdn: number, parts: readonly TileExtrasPart[]
  */
 export function extrasRetained(part: Pick<TilePart, 'operTimes'> & TileExtras, horizon: number): TileExtras | undefined {
   if (part.aks === null || part.clientIps === null || part.durations === null) return undefined;
-  const times = JSON.parse(part.operTimes) as number[];
+  const times = parseJson(part.operTimes) as number[];
   if (times.every((time) => time >= horizon)) return undefined;
   if (times.every((time) => time < horizon)) return { aks: null, clientIps: null, durations: null };
-  const scrub = (column: string) => JSON.stringify((JSON.parse(column) as unknown[]).map((value, i) => (times[i]! < horizon ? null : value)));
+  const scrub = (column: JsonText) => JSON.stringify((parseJson(column) as unknown[]).map((value, i) => (times[i]! < horizon ? null : value)));
   const kept = { aks: scrub(part.aks), clientIps: scrub(part.clientIps), durations: scrub(part.durations) };
   return kept.aks === part.aks && kept.clientIps === part.clientIps && kept.durations === part.durations ? undefined : kept;
 }
 
 /** A tile part's leaves, one by one. */
 export function leavesOfPart(part: TilePart): LeafEntry[] {
-  const ids = JSON.parse(part.ids) as string[];
-  const operTimes = JSON.parse(part.operTimes) as number[];
+  const ids = parseJson(part.ids) as string[];
+  const operTimes = parseJson(part.operTimes) as number[];
   return ids.map((recordId, i) => ({ index: part.first + i, recordId, operTime: operTimes[i]!, digest: digestAt(part.digests, i) }));
 }
 
@@ -224,7 +221,7 @@ export function leavesOfPart(part: TilePart): LeafEntry[] {
  */
 export function findLeaf(parts: Iterable<Pick<TilePart, 'first' | 'operTimes'>>, wanted: (operTime: number, index: number) => boolean, last = false): number | undefined {
   for (const { first, operTimes } of parts) {
-    const times = JSON.parse(operTimes) as number[];
+    const times = parseJson(operTimes) as number[];
     const order = times.map((_, i) => i);
     if (last) order.reverse();
     const found = order.find((i) => wanted(times[i]!, first + i));

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseJson, type JsonText } from '../../src/contract/proof.js';
 import type { LeafRow } from '../../src/integrity/seal.js';
 import {
   extraFieldsOfParts, extrasRetained, findLeaf, inWindow, leafColumnsOfParts, leavesOfPart, TILE_WIDTH, tileFilled, tilePartsWith, type TilePart, type TilePartRow,
@@ -9,12 +10,13 @@ const leaf = (index: number, operTime = 1_000 + index): LeafRow => ({
   vdn: 2, index, recordId: `r${index}`, operTime, digest: digest(index), ak: index % 3 ? `ak-${index % 5}` : null, clientIp: `10.0.0.${index % 250}`, durationMs: index % 4 ? index / 8 : null,
 });
 /** A stored row as a proof's extra fields read it (its leaf count from its digests, as the stores select it). */
+const utf8 = new TextEncoder();
 const asExtrasPart = (row: TilePartRow) => ({ ...row, count: row.digests.length / 32 });
 /** The extra fields of `leaves`, as a proof should carry them. */
 const extrasOf = (leaves: readonly LeafRow[]) => ({
   ids: leaves.map((l) => l.recordId), ak: leaves.map((l) => l.ak), clientIp: leaves.map((l) => l.clientIp), durationMs: leaves.map((l) => l.durationMs),
 });
-const parsed = (columns: Record<string, string>) => Object.fromEntries(Object.entries(columns).map(([name, json]) => [name, JSON.parse(json) as unknown]));
+const parsed = (columns: Record<string, JsonText>) => Object.fromEntries(Object.entries(columns).map(([name, json]) => [name, parseJson(json)]));
 const asBytes = (entry: { index: number; recordId: string; operTime: number; digest: Uint8Array }) => ({ ...entry, digest: Buffer.from(entry.digest) });
 
 /** Seals one log's leaves in batches of `batch` into rows as the stores keep them (by first leaf), refusing a row stored twice. */
@@ -41,7 +43,7 @@ describe('leaf tiles', () => {
     for (const batch of [1, 3, 100, 255, 256, 257, 700]) {
       const rows = sealInBatches(leaves, batch);
       expect(rows.flatMap(leavesOfPart).map(asBytes)).toEqual(leaves.map(({ vdn: _vdn, ak: _ak, clientIp: _clientIp, durationMs: _durationMs, ...entry }) => asBytes(entry)));
-      expect(rows.slice(0, 2).map((row) => [row.first, JSON.parse(row.ids).length])).toEqual([[0, 256], [256, 256]]);
+      expect(rows.slice(0, 2).map((row) => [row.first, (parseJson(row.ids) as unknown[]).length])).toEqual([[0, 256], [256, 256]]);
       // The tile still filling: a part per seal that added to it.
       expect(rows.slice(2).map((row) => row.first)).toEqual([...new Set(leaves.slice(512).map((l) => Math.max(512, l.index - (l.index % batch))))]);
       const times = leaves.slice(TILE_WIDTH, 2 * TILE_WIDTH).map((l) => l.operTime);
@@ -57,7 +59,7 @@ describe('leaf tiles', () => {
     expect(() => tilePartsWith(fill, () => [{ ...parts[0]!, first: 257 }])).toThrow(/log 2: the stored leaves of tile 1 do not end before leaf 300/);
     expect(() => tilePartsWith(fill, () => [])).toThrow(/log 2: the stored leaves of tile 1 do not end before leaf 300/);
     expect(() => tilePartsWith(fill, () => [...parts, { ...parts[0]!, first: 300 }])).toThrow(/do not end before leaf 300/);
-    expect(tilePartsWith(fill, () => parts).rows.map((row) => [row.first, JSON.parse(row.ids).length])).toEqual([[256, 256]]);
+    expect(tilePartsWith(fill, () => parts).rows.map((row) => [row.first, (parseJson(row.ids) as unknown[]).length])).toEqual([[256, 256]]);
   });
 
   it('give any leaf range column by column, from whole tiles and parts', () => {
@@ -66,8 +68,8 @@ describe('leaf tiles', () => {
       for (const [start, end] of [[0, 700], [0, 1], [255, 257], [256, 512], [300, 301], [10, 690], [699, 700], [512, 700], [513, 516]] as const) {
         const columns = leafColumnsOfParts(2, rows.filter((row) => row.first >= start - (start % TILE_WIDTH) && row.first < end), start, end);
         const expected = leaves.slice(start, end);
-        expect(JSON.parse(columns.ids)).toEqual(expected.map((l) => l.recordId));
-        expect(JSON.parse(columns.operTimes)).toEqual(expected.map((l) => l.operTime));
+        expect(parseJson(columns.ids)).toEqual(expected.map((l) => l.recordId));
+        expect(parseJson(columns.operTimes)).toEqual(expected.map((l) => l.operTime));
         expect(Buffer.from(columns.digests)).toEqual(Buffer.concat(expected.map((l) => l.digest)));
       }
     }
@@ -79,6 +81,11 @@ describe('leaf tiles', () => {
       for (const [start, end] of [[0, 700], [0, 1], [255, 257], [300, 301], [10, 690], [513, 516]] as const) {
         const parts = rows.filter((row) => row.first >= start - (start % TILE_WIDTH) && row.first < end);
         expect(parsed(extraFieldsOfParts(2, parts, start, end, 0))).toEqual(extrasOf(leaves.slice(start, end)));
+        // The same parts with their text as UTF-8 bytes, as the stores read them for proofs.
+        const asRead = parts.map((part) => ({ ...part, ...Object.fromEntries(['ids', 'operTimes', 'aks', 'clientIps', 'durations'].map((name) => [name, utf8.encode(part[name as 'ids'] as string)])) }));
+        expect(parsed(extraFieldsOfParts(2, asRead, start, end, 0))).toEqual(extrasOf(leaves.slice(start, end)));
+        const [fromBytes, fromText] = [leafColumnsOfParts(2, asRead, start, end), leafColumnsOfParts(2, parts, start, end)];
+        expect([parseJson(fromBytes.ids), parseJson(fromBytes.operTimes), fromBytes.digests]).toEqual([parseJson(fromText.ids), parseJson(fromText.operTimes), fromText.digests]);
       }
     }
   });
@@ -90,7 +97,7 @@ describe('leaf tiles', () => {
     const rows = sealInBatches(timed, 550);
     const retained = rows.map((row) => ({ ...row, ...(extrasRetained(row, horizon) ?? {}) }));
     expect(retained.map((row) => row.aks === null)).toEqual([true, false, false, false]);
-    expect(JSON.parse(retained[1]!.clientIps!)).toEqual(timed.slice(256, 512).map((l) => (l.operTime < horizon ? null : l.clientIp)));
+    expect(parseJson(retained[1]!.clientIps!)).toEqual(timed.slice(256, 512).map((l) => (l.operTime < horizon ? null : l.clientIp)));
     expect(retained.slice(2).map((row) => extrasRetained(row, horizon))).toEqual([undefined, undefined]);
     expect(extrasRetained(retained[1]!, horizon)).toBeUndefined();
     // A proof of every leaf carries the extras of those received from the horizon on, and of no other.

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { expect, it } from 'vitest';
+import { parseJson, type JsonText } from '../../src/contract/proof.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { DbThread } from '../../src/store/sqlite/db-thread.js';
 import type { ProofReadThreads } from '../../src/store/sqlite/read-threads.js';
@@ -30,7 +31,7 @@ it('reads a proof\'s columns on the read threads exactly as on the connection, m
       (s: SqliteStore) => s.integrity.leafExtras(3, 257, 600),
     ];
     const expected = await Promise.all(reads.map((read) => read(inline)));
-    expect(JSON.parse((expected[0] as { ids: string }).ids)).toHaveLength(3000);
+    expect(parseJson((expected[0] as { ids: JsonText }).ids)).toHaveLength(3000);
     expect((expected[0] as { digests: Uint8Array }).digests).toHaveLength(32 * 3000);
     // Eight rounds in flight together: each answer is its own request's.
     const rounds = await Promise.all(Array.from({ length: 8 }, () => Promise.all(reads.map((read) => read(threaded)))));

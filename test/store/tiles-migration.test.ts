@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { parseJson } from '../../src/contract/proof.js';
 import { generateSigningKey } from '../../src/integrity/node-crypto.js';
 import { verifyStoreLogs } from '../../src/integrity/verify-logs.js';
 import { formatVerifierKey } from '../../src/integrity/checkpoint.js';
@@ -108,7 +109,7 @@ describe.each(stores)('logs stored as leaf rows (before tiles) on %s', (name, ne
       ids: leaves.map((r) => r.id), ak: leaves.map((r) => r.ak), clientIp: leaves.map((r) => r.clientIp), durationMs: leaves.map((r) => r.durationMs),
     });
     const read = async (s: LogStore, start: number, end: number) => Object.fromEntries(
-      Object.entries(await s.integrity.leafExtras(2, start, end)).map(([name, json]) => [name, JSON.parse(json) as unknown]),
+      Object.entries(await s.integrity.leafExtras(2, start, end)).map(([name, json]) => [name, parseJson(json)]),
     );
     expect(await read(store, 0, 600)).toEqual(extras(records));
     await store.close();

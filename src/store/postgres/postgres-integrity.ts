@@ -5,11 +5,12 @@ import { emptyHead, packFrontier, unpackFrontier, type LogHeadState } from '../.
 import { nodeHashing } from '../../integrity/node-crypto.js';
 import { leavesPerLog, sealRecords } from '../../integrity/seal.js';
 import {
-  extraFieldsOfParts, extrasRetained, findLeaf, inWindow, leafColumnsOfParts, leavesOfPart, partsFrom, TILE_EXTRAS_COLUMNS, TILE_EXTRAS_PART_COLUMNS,
+  extraFieldsOfParts, extrasRetained, findLeaf, inWindow, leafColumnsOfParts, leavesOfPart, partsFrom, TILE_EXTRAS_COLUMNS,
   TILE_PART_COLUMNS, TILE_WIDTH, tileFilled, tilePartsWith, type TileExtras, type TileExtrasPart, type TilePart,
 } from '../leaf-tiles.js';
 import { RECORD_COLUMNS, R_RECORD_COLUMNS, recordOfValues, toLogHead, toRecord, type LogHeadRow, type RecordRow, type RowValues } from '../rows.js';
 import type { IntegrityRepository, LeafColumns, LeafWithRecord, StoredLogHead } from '../types.js';
+import { binaryRows, integerOf } from './binary-rows.js';
 
 /** Any constant: the advisory lock that lets one sealer at a time work on a database. */
 export const SEALER_LOCK = 0x63616c6c;
@@ -27,6 +28,13 @@ async function sealedPosition(db: pg.Pool | pg.PoolClient): Promise<[string, str
 }
 
 export type Transaction = <T>(work: (client: pg.PoolClient) => Promise<T>) => Promise<T>;
+
+/** The condition for the tile parts holding leaves `start` to `end - 1` of a log, its integers written in (binaryRows takes no parameters). */
+function tilesHolding(vdn: number, start: number, end: number): string {
+  const [from, below] = [partsFrom(start), end];
+  if (![vdn, from, below].every(Number.isSafeInteger)) throw new Error(`log ${vdn}: leaves ${start} to ${end} are not integers`);
+  return `vdn = ${vdn} AND first_leaf >= ${from} AND first_leaf < ${below}`;
+}
 
 /** Tile parts read at each end of a window's candidates while its first and last leaf are looked for. */
 const RANGE_ENDS_READ = 2;
@@ -181,21 +189,20 @@ export class PostgresIntegrity implements IntegrityRepository {
   }
 
   async leafColumns(vdn: number, start: number, end: number): Promise<LeafColumns> {
-    const { rows } = await this.pool.query<TilePart>(
-      `SELECT ${TILE_PART_COLUMNS} FROM log_tiles WHERE vdn = $1 AND first_leaf >= $2 AND first_leaf < $3 ORDER BY first_leaf`,
-      [vdn, partsFrom(start), end],
-    );
-    return leafColumnsOfParts(vdn, rows, start, end);
+    const rows = await binaryRows(this.pool, `SELECT first_leaf, ids, oper_times, digests FROM log_tiles WHERE ${tilesHolding(vdn, start, end)} ORDER BY first_leaf`);
+    const parts = rows.map(([first, ids, operTimes, digests]): TilePart => ({ first: integerOf(first ?? null), ids: ids!, operTimes: operTimes!, digests: digests! }));
+    return leafColumnsOfParts(vdn, parts, start, end);
   }
 
   async leafExtras(vdn: number, start: number, end: number): Promise<JsonColumns<ProofExtraFields>> {
     // The horizon read with the parts, in one snapshot: retention scrubs the parts as it moves the horizon.
-    const { rows } = await this.pool.query<TileExtrasPart & { retainedFrom: number }>(
-      `SELECT ${TILE_EXTRAS_PART_COLUMNS}, (SELECT retained_from FROM log_state) AS "retainedFrom"
-       FROM log_tiles WHERE vdn = $1 AND first_leaf >= $2 AND first_leaf < $3 ORDER BY first_leaf`,
-      [vdn, partsFrom(start), end],
-    );
-    return extraFieldsOfParts(vdn, rows, start, end, rows[0]?.retainedFrom ?? 0);
+    const rows = await binaryRows(this.pool, `SELECT first_leaf, length(digests) / 32, min_time, ids, oper_times, aks, client_ips, durations,
+      (SELECT retained_from FROM log_state) FROM log_tiles WHERE ${tilesHolding(vdn, start, end)} ORDER BY first_leaf`);
+    const parts = rows.map(([first, count, minTime, ids, operTimes, aks, clientIps, durations]): TileExtrasPart => ({
+      first: integerOf(first ?? null), count: integerOf(count ?? null), minTime: integerOf(minTime ?? null),
+      ids: ids!, operTimes: operTimes!, aks: aks ?? null, clientIps: clientIps ?? null, durations: durations ?? null,
+    }));
+    return extraFieldsOfParts(vdn, parts, start, end, rows[0] ? integerOf(rows[0][8] ?? null) : 0);
   }
 
   async nodeHashes(vdn: number, nodes: { level: number; index: number }[]): Promise<Uint8Array[]> {

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { JsonColumns, ProofExtraFields } from '../../contract/proof.js';
+import { textOf, type JsonColumns, type ProofExtraFields } from '../../contract/proof.js';
 import type { CallRecord } from '../../contract/record.js';
 import { emptyHead, packFrontier, unpackFrontier, type LogHeadState } from '../../integrity/log-append.js';
 import { nodeHashing } from '../../integrity/node-crypto.js';
@@ -194,7 +194,7 @@ export class SqliteIntegrity implements IntegrityRepository {
     );
     for (let next = partsFrom(start), page: TilePart[]; (page = parts.all(vdn, next, end)).length > 0;) {
       for (const part of page) {
-        const rows = records.all(part.ids);
+        const rows = records.all(textOf(part.ids));
         for (const [i, leaf] of leavesOfPart(part).entries()) {
           if (leaf.index < start || leaf.index >= end) continue;
           const row = rows[i]!;
