@@ -60,7 +60,7 @@ export async function retainTileExtras(client: pg.PoolClient, horizon: number): 
       const kept = extrasRetained(part, horizon);
       return kept ? [{ ...part, ...kept }] : [];
     });
-    await client.query(
+    if (changed.length > 0) await client.query(
       `UPDATE log_tiles t SET aks = c.aks, client_ips = c.client_ips, durations = c.durations
        FROM unnest($1::int[], $2::bigint[], $3::text[], $4::text[], $5::text[]) AS c(vdn, first_leaf, aks, client_ips, durations)
        WHERE t.vdn = c.vdn AND t.first_leaf = c.first_leaf`,
