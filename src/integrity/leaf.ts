@@ -26,11 +26,16 @@ export function recordDigest(hashing: Hashing, record: CallRecord): Hash {
  * show a leaf's time without its record.
  */
 export function timedLeafHash(hashing: Hashing, operTime: number, digest: Hash): Hash {
-  const input = new Uint8Array(9 + digest.length);
-  const view = new DataView(input.buffer);
+  // A digest altered to another length (a tampered store) still hashes, to a leaf that will not match.
+  const input = digest.length === 32 ? leafInput : new Uint8Array(9 + digest.length);
+  const view = digest.length === 32 ? leafView : new DataView(input.buffer);
   // Epoch milliseconds are below 2^53: two 32-bit halves, no BigInt (this runs for every record).
   view.setUint32(1, Math.floor(operTime / 2 ** 32));
   view.setUint32(5, operTime >>> 0);
   input.set(digest, 9);
   return hashing.sha256(input);
 }
+
+/** timedLeafHash's input (leaf prefix 0x00, time, digest), filled anew for each hash (hashing is synchronous). */
+const leafInput = new Uint8Array(41);
+const leafView = new DataView(leafInput.buffer);

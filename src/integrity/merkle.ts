@@ -31,12 +31,14 @@ export function leafHash(hashing: Hashing, data: Uint8Array): Hash {
   return hashing.sha256(input);
 }
 
+/** nodeHash's input, filled anew for each hash (hashing is synchronous): trees need millions. */
+const nodeInput = new Uint8Array(65);
+
 export function nodeHash(hashing: Hashing, left: Hash, right: Hash): Hash {
-  const input = new Uint8Array(65);
-  input[0] = NODE_PREFIX;
-  input.set(left, 1);
-  input.set(right, 33);
-  return hashing.sha256(input);
+  nodeInput[0] = NODE_PREFIX;
+  nodeInput.set(left, 1);
+  nodeInput.set(right, 33);
+  return hashing.sha256(nodeInput);
 }
 
 /** The largest power of two strictly below n (n >= 2). */
