@@ -60,12 +60,13 @@ export async function buildProof(
     if (selection.last >= size) throw fieldError('WRONG_VALUE', 'toLeaf', `must be below the latest checkpoint's tree size, ${size}`);
     range = selection;
   }
-  const leavesRead = range ? logs.leafColumns(vdn, range.first, range.last + 1) : Promise.resolve(NO_LEAVES);
-  const extrasRead = !extraFields ? Promise.resolve(null) : range ? logs.leafExtras(vdn, range.first, range.last + 1) : Promise.resolve(NO_EXTRA_FIELDS);
+  const leavesRead: Promise<{ leaves: LeafColumns; extraFields: JsonColumns<ProofExtraFields> | null }> = !range
+    ? Promise.resolve({ leaves: NO_LEAVES, extraFields: extraFields ? NO_EXTRA_FIELDS : null })
+    : extraFields ? logs.proofLeaves(vdn, range.first, range.last + 1) : logs.leafColumns(vdn, range.first, range.last + 1).then((leaves) => ({ leaves, extraFields: null }));
   const rangeSpans = range ? rangeProofSpans(size, { start: range.first, end: range.last + 1 }) : [];
   const consistencySpans = fromTreeSize !== undefined ? consistencyProofSpans(fromTreeSize, size) : [];
-  const [leaves, extras, rangeProof, consistencyProof] = await Promise.all([
-    leavesRead, extrasRead, spanHashes(logs, vdn, rangeSpans), spanHashes(logs, vdn, consistencySpans),
+  const [{ leaves, extraFields: extras }, rangeProof, consistencyProof] = await Promise.all([
+    leavesRead, spanHashes(logs, vdn, rangeSpans), spanHashes(logs, vdn, consistencySpans),
   ]);
   return {
     vdnId,

@@ -171,6 +171,12 @@ export interface LeafWithRecord extends LeafEntry {
   record: CallRecord | undefined;
 }
 
+/** A proof's leaves and the extra fields of their records (IntegrityRepository.proofLeaves). */
+export interface LeavesWithExtras {
+  leaves: LeafColumns;
+  extraFields: JsonColumns<ProofExtraFields>;
+}
+
 export interface IntegrityRepository {
   /**
    * Appends up to `max` records that are in no log yet to their VDNs' logs, in the order their
@@ -196,10 +202,11 @@ export interface IntegrityRepository {
   /** Leaves `start` to `end - 1` of a log, in order, column by column (aggregated by the database: no row objects, nothing parsed). */
   leafColumns(vdn: number, start: number, end: number): Promise<LeafColumns>;
   /**
-   * The fields the calllogs answer leaves out, of the records of leaves `start` to `end - 1` as they
-   * were sealed (kept with the leaves: leaf-tiles.ts), those removed by retention left out, as JSON array text.
+   * A proof's leaves `start` to `end - 1` (as leafColumns) and the fields the calllogs answer leaves
+   * out of their records as they were sealed (kept with the leaves: leaf-tiles.ts), those removed by
+   * retention left out, as JSON array text. Each store reads both as is fastest for it.
    */
-  leafExtras(vdn: number, start: number, end: number): Promise<JsonColumns<ProofExtraFields>>;
+  proofLeaves(vdn: number, start: number, end: number): Promise<LeavesWithExtras>;
   /** Stored subtree hashes (log-append.ts) by level and index, in the order asked; throws when one is missing. */
   nodeHashes(vdn: number, nodes: { level: number; index: number }[]): Promise<Uint8Array[]>;
   /** A log's leaves `start` to `end - 1` (by default all), in order, each with its record as stored now. */

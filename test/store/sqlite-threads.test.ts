@@ -27,8 +27,8 @@ it('reads a proof\'s columns on the read threads exactly as on the connection, m
       (s: SqliteStore) => s.integrity.leafColumns(2, 0, 3000),
       (s: SqliteStore) => s.integrity.leafColumns(2, 1234, 1300),
       (s: SqliteStore) => s.integrity.leafColumns(3, 10, 10),
-      (s: SqliteStore) => s.integrity.leafExtras(2, 0, 2700),
-      (s: SqliteStore) => s.integrity.leafExtras(3, 257, 600),
+      (s: SqliteStore) => s.integrity.proofLeaves(2, 0, 2700),
+      (s: SqliteStore) => s.integrity.proofLeaves(3, 257, 600),
     ];
     const expected = await Promise.all(reads.map((read) => read(inline)));
     expect(parseJson((expected[0] as { ids: JsonText }).ids)).toHaveLength(3000);

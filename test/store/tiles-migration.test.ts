@@ -109,7 +109,7 @@ describe.each(stores)('logs stored as leaf rows (before tiles) on %s', (name, ne
       ids: leaves.map((r) => r.id), ak: leaves.map((r) => r.ak), clientIp: leaves.map((r) => r.clientIp), durationMs: leaves.map((r) => r.durationMs),
     });
     const read = async (s: LogStore, start: number, end: number) => Object.fromEntries(
-      Object.entries(await s.integrity.leafExtras(2, start, end)).map(([name, json]) => [name, parseJson(json)]),
+      Object.entries((await s.integrity.proofLeaves(2, start, end)).extraFields).map(([name, json]) => [name, parseJson(json)]),
     );
     expect(await read(store, 0, 600)).toEqual(extras(records));
     await store.close();

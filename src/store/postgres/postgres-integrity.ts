@@ -1,5 +1,4 @@
 import type pg from 'pg';
-import type { JsonColumns, ProofExtraFields } from '../../contract/proof.js';
 import type { CallRecord } from '../../contract/record.js';
 import { emptyHead, packFrontier, unpackFrontier, type LogHeadState } from '../../integrity/log-append.js';
 import { nodeHashing } from '../../integrity/node-crypto.js';
@@ -9,7 +8,7 @@ import {
   TILE_PART_COLUMNS, TILE_WIDTH, tileFilled, tilePartsWith, type TileExtras, type TileExtrasPart, type TilePart,
 } from '../leaf-tiles.js';
 import { RECORD_COLUMNS, R_RECORD_COLUMNS, recordOfValues, toLogHead, toRecord, type LogHeadRow, type RecordRow, type RowValues } from '../rows.js';
-import type { IntegrityRepository, LeafColumns, LeafWithRecord, StoredLogHead } from '../types.js';
+import type { IntegrityRepository, LeafColumns, LeavesWithExtras, LeafWithRecord, StoredLogHead } from '../types.js';
 import { binaryRows, integerOf } from './binary-rows.js';
 
 /** Any constant: the advisory lock that lets one sealer at a time work on a database. */
@@ -194,15 +193,19 @@ export class PostgresIntegrity implements IntegrityRepository {
     return leafColumnsOfParts(vdn, parts, start, end);
   }
 
-  async leafExtras(vdn: number, start: number, end: number): Promise<JsonColumns<ProofExtraFields>> {
-    // The horizon read with the parts, in one snapshot: retention scrubs the parts as it moves the horizon.
-    const rows = await binaryRows(this.pool, `SELECT first_leaf, length(digests) / 32, min_time, ids, oper_times, aks, client_ips, durations,
+  async proofLeaves(vdn: number, start: number, end: number): Promise<LeavesWithExtras> {
+    // One read of the tiles for both (their ids and times once); the horizon in the same snapshot:
+    // retention scrubs the parts as it moves the horizon.
+    const rows = await binaryRows(this.pool, `SELECT first_leaf, length(digests) / 32, min_time, ids, oper_times, digests, aks, client_ips, durations,
       (SELECT retained_from FROM log_state) FROM log_tiles WHERE ${tilesHolding(vdn, start, end)} ORDER BY first_leaf`);
-    const parts = rows.map(([first, count, minTime, ids, operTimes, aks, clientIps, durations]): TileExtrasPart => ({
+    const parts = rows.map(([first, count, minTime, ids, operTimes, digests, aks, clientIps, durations]): TilePart & TileExtrasPart => ({
       first: integerOf(first ?? null), count: integerOf(count ?? null), minTime: integerOf(minTime ?? null),
-      ids: ids!, operTimes: operTimes!, aks: aks ?? null, clientIps: clientIps ?? null, durations: durations ?? null,
+      ids: ids!, operTimes: operTimes!, digests: digests!, aks: aks ?? null, clientIps: clientIps ?? null, durations: durations ?? null,
     }));
-    return extraFieldsOfParts(vdn, parts, start, end, rows[0] ? integerOf(rows[0][8] ?? null) : 0);
+    return {
+      leaves: leafColumnsOfParts(vdn, parts, start, end),
+      extraFields: extraFieldsOfParts(vdn, parts, start, end, rows[0] ? integerOf(rows[0][9] ?? null) : 0),
+    };
   }
 
   async nodeHashes(vdn: number, nodes: { level: number; index: number }[]): Promise<Uint8Array[]> {

@@ -3,7 +3,7 @@ import type { JsonColumns, ProofExtraFields } from '../../contract/proof.js';
 import { extraFieldsOfParts, leafColumnsOfParts, partsFrom, type TileExtrasPart, type TilePart } from '../leaf-tiles.js';
 import type { LeafColumns } from '../types.js';
 
-/** The two long reads of a proof (IntegrityRepository's leafColumns and leafExtras). */
+/** The two long reads of a proof (IntegrityRepository's leafColumns, and the extra fields of proofLeaves). */
 export type ProofColumnsRead = { read: 'leafColumns' | 'leafExtras'; vdn: number; start: number; end: number };
 
 export type ProofColumns<R extends ProofColumnsRead> = R extends { read: 'leafColumns' } ? LeafColumns : JsonColumns<ProofExtraFields>;

@@ -1,12 +1,12 @@
 import type Database from 'better-sqlite3';
-import { textOf, type JsonColumns, type ProofExtraFields } from '../../contract/proof.js';
+import { textOf } from '../../contract/proof.js';
 import type { CallRecord } from '../../contract/record.js';
 import { emptyHead, packFrontier, unpackFrontier, type LogHeadState } from '../../integrity/log-append.js';
 import { nodeHashing } from '../../integrity/node-crypto.js';
 import { leavesPerLog, sealRecords, type NodeRow } from '../../integrity/seal.js';
 import { extrasRetained, findLeaf, inWindow, leavesOfPart, partsFrom, TILE_EXTRAS_COLUMNS, TILE_PART_COLUMNS, TILE_WIDTH, tileFilled, tilePartsWith, type TileExtras, type TilePart } from '../leaf-tiles.js';
 import { RECORD_COLUMNS, R_RECORD_COLUMNS, recordOfValues, toLogHead, toRecord, type LogHeadRow, type RecordRow, type RowValues } from '../rows.js';
-import type { IntegrityRepository, LeafColumns, LeafWithRecord, StoredLogHead } from '../types.js';
+import type { IntegrityRepository, LeafColumns, LeavesWithExtras, LeafWithRecord, StoredLogHead } from '../types.js';
 import { guarded } from './guarded.js';
 import { readProofColumns, type ProofColumns, type ProofColumnsRead } from './proof-columns.js';
 import type { ProofReadThreads } from './read-threads.js';
@@ -148,8 +148,10 @@ export class SqliteIntegrity implements IntegrityRepository {
     return this.proofColumns({ read: 'leafColumns', vdn, start, end });
   }
 
-  leafExtras(vdn: number, start: number, end: number): Promise<JsonColumns<ProofExtraFields>> {
-    return this.proofColumns({ read: 'leafExtras', vdn, start, end });
+  async proofLeaves(vdn: number, start: number, end: number): Promise<LeavesWithExtras> {
+    // Two reads, side by side on the read threads.
+    const [leaves, extraFields] = await Promise.all([this.leafColumns(vdn, start, end), this.proofColumns({ read: 'leafExtras', vdn, start, end })]);
+    return { leaves, extraFields };
   }
 
   private proofColumns<R extends ProofColumnsRead>(request: R): Promise<ProofColumns<R>> {
