@@ -4,9 +4,15 @@
  * slower.
  */
 
+import type { JsonText } from '../contract/proof.js';
+
+type NodeBufferBytes = Uint8Array & { toString(encoding: 'base64'): string; write(text: string, offset: number, encoding: 'latin1'): number };
+
 /** What the codecs use of Node's Buffer. */
 export interface NodeBuffer {
-  from(data: Uint8Array | string, encoding?: 'base64'): Uint8Array & { toString(encoding: 'base64'): string };
+  from(text: string, encoding: 'base64'): NodeBufferBytes;
+  from(data: ArrayBufferLike, byteOffset?: number, length?: number): NodeBufferBytes;
+  allocUnsafe(size: number): NodeBufferBytes;
 }
 
 /** Bytes per String.fromCharCode call: its arguments go on the stack. */
@@ -19,23 +25,38 @@ const CHUNK = 4096;
  * they decoded must encode back to the very text. (A regular expression for the same backtracks
  * once per quartet and overflows the stack on a proof's megabytes of digests.)
  */
-export function base64Codec(buffer: NodeBuffer | undefined): { toBase64(bytes: Uint8Array): string; fromBase64(text: string): Uint8Array | undefined } {
+export function base64Codec(buffer: NodeBuffer | undefined): {
+  toBase64(bytes: Uint8Array): string;
+  fromBase64(text: string): Uint8Array | undefined;
+  /** The JSON string of the bytes' base64: with Buffer as its bytes (a proof's megabytes of digests: JSON.stringify and encoding the string again took 2.5x as long). */
+  toBase64Json(bytes: Uint8Array): JsonText;
+} {
   if (buffer) {
+    const toBase64 = (bytes: Uint8Array) => buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('base64');
     return {
-      toBase64: (bytes) => buffer.from(bytes).toString('base64'),
+      toBase64,
+      toBase64Json: (bytes) => {
+        const text = toBase64(bytes);
+        const json = buffer.allocUnsafe(text.length + 2);
+        json[0] = json[text.length + 1] = 0x22;
+        json.write(text, 1, 'latin1');
+        return json;
+      },
       fromBase64: (text) => {
         const bytes = buffer.from(text, 'base64');
         return bytes.toString('base64') === text ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) : undefined;
       },
     };
   }
+  const toBase64 = (bytes: Uint8Array) => {
+    let binary = '';
+    // apply takes the typed array as it is (a spread copies it into an argument list first: 4x slower).
+    for (let i = 0; i < bytes.length; i += CHUNK) binary += String.fromCharCode.apply(null, bytes.subarray(i, i + CHUNK) as unknown as number[]);
+    return btoa(binary);
+  };
   return {
-    toBase64: (bytes) => {
-      let binary = '';
-      // apply takes the typed array as it is (a spread copies it into an argument list first: 4x slower).
-      for (let i = 0; i < bytes.length; i += CHUNK) binary += String.fromCharCode.apply(null, bytes.subarray(i, i + CHUNK) as unknown as number[]);
-      return btoa(binary);
-    },
+    toBase64,
+    toBase64Json: (bytes) => JSON.stringify(toBase64(bytes)),
     fromBase64: (text) => {
       let binary: string;
       try {
@@ -51,7 +72,7 @@ export function base64Codec(buffer: NodeBuffer | undefined): { toBase64(bytes: U
   };
 }
 
-export const { toBase64, fromBase64 } = base64Codec((globalThis as { Buffer?: NodeBuffer }).Buffer);
+export const { toBase64, fromBase64, toBase64Json } = base64Codec((globalThis as { Buffer?: NodeBuffer }).Buffer);
 
 export function toHex(bytes: Uint8Array): string {
   let hex = '';

@@ -1,7 +1,7 @@
 import { fieldError } from '../contract/codes.js';
 import { MAX_PROOF_LEAVES, parseJson, type JsonColumns, type LogProofJson, type ProofExtraFields } from '../contract/proof.js';
 import type { IntegrityRepository, LeafColumns } from '../store/types.js';
-import { toBase64 } from './encoding.js';
+import { toBase64, toBase64Json } from './encoding.js';
 import { STORED_FROM_LEVEL } from './log-append.js';
 import { consistencyProofSpans, levelIndexOf, rangeProofSpans, spanHashFromLeaves, type Hash, type Span } from './merkle.js';
 import { nodeHashing } from './node-crypto.js';
@@ -73,7 +73,7 @@ export async function buildProof(
     checkpoint: head.checkpoint,
     treeSize: size,
     firstLeaf: range?.first ?? null,
-    leaves: { ids: leaves.ids, operTimes: leaves.operTimes, digests: JSON.stringify(toBase64(leaves.digests)) },
+    leaves: { ids: leaves.ids, operTimes: leaves.operTimes, digests: toBase64Json(leaves.digests) },
     extraFields: extras,
     rangeProof: rangeProof.map(toBase64),
     fromTreeSize: fromTreeSize ?? null,

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { base64Codec } from '../../src/integrity/encoding.js';
 
 describe.each([['with Buffer (Node)', Buffer], ['without Buffer (a browser)', undefined]])('base64 %s', (_name, buffer) => {
-  const { fromBase64, toBase64 } = base64Codec(buffer);
+  const { fromBase64, toBase64, toBase64Json } = base64Codec(buffer);
 
   it('writes standard base64 as node does, for every length and across its 4 KiB chunks, and reads it back', () => {
     // A proof's digests are one value: 32 bytes a leaf, megabytes for a long range.
@@ -18,6 +18,17 @@ describe.each([['with Buffer (Node)', Buffer], ['without Buffer (a browser)', un
     }
     // A view of part of a larger array codes only that part.
     expect(toBase64(Uint8Array.of(9, 0, 1, 9).subarray(1, 3))).toBe('AAE=');
+  });
+
+  it('writes the JSON string of the base64, as text or its UTF-8 bytes, that a proof splices in', () => {
+    for (const length of [0, 1, 2, 3, 31, 32, 33, 4097, 32 * 70_000]) {
+      const bytes = new Uint8Array(randomBytes(length));
+      const json = toBase64Json(bytes);
+      const text = typeof json === 'string' ? json : new TextDecoder().decode(json);
+      expect(text === JSON.stringify(Buffer.from(bytes).toString('base64')), `${length} bytes`).toBe(true);
+    }
+    const part = toBase64Json(Uint8Array.of(9, 0, 1, 9).subarray(1, 3));
+    expect(typeof part === 'string' ? part : [...part]).toEqual(buffer ? [...new TextEncoder().encode('"AAE="')] : '"AAE="');
   });
 
   it('reads only the one canonical spelling of each value', () => {
