@@ -5,8 +5,9 @@ import type { Hashing } from './merkle.js';
 
 /**
  * SHA-256 by node:crypto's one-shot hash (a Buffer is a Uint8Array). The digest comes as a latin1
- * string ('binary' is Node's other name for it) copied into a pooled Buffer: a 'buffer' digest gets a backing store of its own, which
- * made a small hash cost 3x as much (sealing and verifying hash millions).
+ * string ('binary' is Node's other name for it) copied into a pooled Buffer: a 'buffer' digest gets
+ * a backing store of its own, which made a small hash cost 3x as much (sealing and verifying hash
+ * millions). A digest is thus a view into a shared slab: copy it before posting its `.buffer`.
  */
 export const nodeHashing: Hashing = { sha256: (data) => Buffer.from(hash('sha256', data, 'binary'), 'latin1') };
 
