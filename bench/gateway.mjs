@@ -169,7 +169,11 @@ if (values.baseline) {
 }
 const [ours, caddy] = [median(c), median(peers.find((p) => p.includes('Caddy')))];
 if (ours && caddy) console.log(`p99: gateway ${ours.p99} ms, Caddy ${caddy.p99} ms   (target: no worse)`);
-for (const file of readdirSync(dir).filter((f) => f.endsWith('-access.json'))) {
-  console.log(`${file}: ${fmt(statSync(join(dir, file)).size)} bytes written`);
+// Each access log with the files it was rolled into (Caddy rolls its log at 100 MiB: caddy-access-<time>.json).
+const logBytes = new Map();
+for (const file of readdirSync(dir).filter((f) => /-access(-.+)?\.json$/.test(f))) {
+  const log = `${file.slice(0, file.indexOf('-access'))}-access.json`;
+  logBytes.set(log, (logBytes.get(log) ?? 0) + statSync(join(dir, file)).size);
 }
+for (const [log, bytes] of logBytes) console.log(`${log} (and its rolled files): ${fmt(bytes)} bytes written`);
 rmSync(dir, { recursive: true, force: true });
