@@ -9,10 +9,15 @@ import {
 } from '../leaf-tiles.js';
 import { RECORD_COLUMNS, R_RECORD_COLUMNS, recordOfValues, toLogHead, toRecord, type LogHeadRow, type RecordRow, type RowValues } from '../rows.js';
 import type { IntegrityRepository, LeafColumns, LeavesWithExtras, LeafWithRecord, StoredLogHead } from '../types.js';
-import { binaryRows, integerOf } from './binary-rows.js';
+import { binaryRows, copyBinaryRows, integerOf, type BinaryColumnType } from './binary-rows.js';
 
 /** Any constant: the advisory lock that lets one sealer at a time work on a database. */
 export const SEALER_LOCK = 0x63616c6c;
+/** The columns of `log_tiles` as a seal writes them, in the order of its rows' values. */
+const TILE_ROW_COLUMNS: [string, BinaryColumnType][] = [
+  ['vdn', 'int4'], ['first_leaf', 'int8'], ['min_time', 'int8'], ['max_time', 'int8'], ['ids', 'text'], ['oper_times', 'text'],
+  ['digests', 'bytea'], ['aks', 'text'], ['client_ips', 'text'], ['durations', 'text'],
+];
 /** Tile parts read at a time while a log is read whole (verify). */
 const PARTS_A_PAGE = 20;
 
@@ -121,15 +126,9 @@ export class PostgresIntegrity implements IntegrityRepository {
           [parts.replaced.map((r) => r.vdn), parts.replaced.map((r) => r.tileFirst)],
         );
       }
-      const newRows = parts.rows;
-      await client.query(
-        `INSERT INTO log_tiles (vdn, first_leaf, min_time, max_time, ids, oper_times, digests, aks, client_ips, durations)
-         SELECT * FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::bytea[], $8::text[], $9::text[], $10::text[])`,
-        [
-          newRows.map((t) => t.vdn), newRows.map((t) => t.first), newRows.map((t) => t.minTime), newRows.map((t) => t.maxTime), newRows.map((t) => t.ids),
-          newRows.map((t) => t.operTimes), newRows.map((t) => t.digests), newRows.map((t) => t.aks), newRows.map((t) => t.clientIps), newRows.map((t) => t.durations),
-        ],
-      );
+      await copyBinaryRows(client, 'log_tiles', TILE_ROW_COLUMNS, parts.rows.map((t) => [
+        t.vdn, t.first, t.minTime, t.maxTime, t.ids, t.operTimes, t.digests, t.aks, t.clientIps, t.durations,
+      ]));
       if (nodes.length > 0) {
         await client.query(
           'INSERT INTO log_nodes (vdn, level, idx, hash) SELECT * FROM unnest($1::int[], $2::int[], $3::bigint[], $4::bytea[])',
