@@ -29,9 +29,6 @@ export interface SealerControl {
   stop(): Promise<void>;
 }
 
-/** Records sealed per transaction: a few milliseconds of hashing and inserts at a time. */
-const SEAL_BATCH = 2000;
-
 /**
  * Seals new records into their VDNs' logs in the background and signs each grown log's head as a
  * checkpoint, written to the store and logged as one JSON line (the witness feed). Runs never
@@ -64,7 +61,8 @@ export class Sealer implements SealerControl {
 
   private async work(sign: boolean): Promise<void> {
     try {
-      while ((await this.logs.seal(SEAL_BATCH)) === SEAL_BATCH) await yieldToEventLoop();
+      const batch = this.logs.sealBatch;
+      while ((await this.logs.seal(batch)) === batch) await yieldToEventLoop();
       if (sign || Date.now() - this.lastSigned >= this.options.checkpointIntervalMs) await this.signHeads();
     } catch (error) {
       this.options.log.warn({ errType: (error as Error).name, errMessage: (error as Error).message }, 'sealing records failed; retrying later');

@@ -183,6 +183,8 @@ export interface IntegrityRepository {
    * writes committed; returns how many. Safe to run from several processes at once.
    */
   seal(max: number): Promise<number>;
+  /** The records a seal should take at a time on this store (the sealer's batch). */
+  readonly sealBatch: number;
   /** Records written and not sealed yet. */
   unsealedCount(): Promise<number>;
   heads(): Promise<StoredLogHead[]>;

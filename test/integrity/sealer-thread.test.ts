@@ -28,21 +28,22 @@ function keepingLog() {
 }
 
 describe.each(stores)('the sealer thread on %s', (_name, newDb) => {
-  it('seals and signs at a graceful stop what the last run left', async () => {
+  it('seals and signs at a graceful stop what the last run left, more than one seal\'s batch of it', async () => {
     const db = await newDb();
     const dir = tempDir();
     // An hour between runs: only the stop can seal these records.
     const integrity = { keyFile: join(dir, 'log-key.json'), sealIntervalMs: 3_600_000, checkpointIntervalMs: 3_600_000 };
     const server = await startServer({ ...defaultConfig(), db, port: 0, logLevel: 'silent', spillDir: join(dir, 'spill'), integrity });
-    const records = Array.from({ length: 120 }, (_, i) => makeRecord({ vdnId: 2, operTime: Date.now() + i }));
+    const count = server.store.integrity.sealBatch + 120;
+    const records = Array.from({ length: count }, (_, i) => makeRecord({ vdnId: 2, operTime: Date.now() + i }));
     await server.store.insertBatch(records);
-    expect(await server.store.integrity.unsealedCount()).toBe(120);
+    expect(await server.store.integrity.unsealedCount()).toBe(count);
     await server.close();
 
     const store = await openStore(db);
     try {
       expect(await store.integrity.unsealedCount()).toBe(0);
-      expect(await store.integrity.head(2)).toMatchObject({ size: 120, checkpointSize: 120 });
+      expect(await store.integrity.head(2)).toMatchObject({ size: count, checkpointSize: count });
     } finally {
       await store.close();
     }

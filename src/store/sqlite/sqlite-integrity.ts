@@ -44,7 +44,9 @@ export function retainTileExtras(db: Database.Database): (horizon: number) => vo
  * for a seal's inserts, never for its hashing.
  */
 export class SqliteIntegrity implements IntegrityRepository {
-  private readonly sealBatch: (max: number) => number;
+  /** A few milliseconds of the write lock at a time: a larger batch is what a `--durable` call would wait for (bench/seal-batch.mjs). */
+  readonly sealBatch = 2000;
+  private readonly sealWaiting: (max: number) => number;
 
   /** `reads`: threads for a proof's long reads (else they run on this connection). */
   constructor(private readonly db: Database.Database, private readonly reads?: ProofReadThreads) {
@@ -99,7 +101,7 @@ export class SqliteIntegrity implements IntegrityRepository {
       advance.run(last);
       return true;
     }).immediate;
-    this.sealBatch = (max) => {
+    this.sealWaiting = (max) => {
       const { at, last, records, heads, filledParts, sizes } = readWaiting(max);
       if (last === undefined) return 0;
       const { leaves, nodes } = sealRecords(nodeHashing, (vdn) => heads.get(vdn)!, records);
@@ -110,7 +112,7 @@ export class SqliteIntegrity implements IntegrityRepository {
   }
 
   seal(max: number): Promise<number> {
-    return guarded(() => this.sealBatch(max));
+    return guarded(() => this.sealWaiting(max));
   }
 
   unsealedCount(): Promise<number> {
