@@ -159,7 +159,7 @@ async function sealBacklog(kind) {
   const started = performance.now();
   let sealed = 0;
   // The store's batch, as the sealer takes it (checkouts before stores named theirs took 2,000).
-  const batch = store.integrity.sealBatch ?? 2000;
+  const batch = typeof store.integrity.sealBatch === 'number' ? store.integrity.sealBatch : 2000;
   for (let n; (n = await store.integrity.seal(batch)) > 0;) sealed += n;
   const rate = sealed / ((performance.now() - started) / 1000);
   await store.close();

@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { openStore } from '../dist/store/open.js';
+import { startCpuMeter } from './lib/cpu-meter.mjs';
 import { fillStore } from './lib/fill.mjs';
 
 const { values } = parseArgs({
@@ -35,15 +36,17 @@ async function importInto(url) {
   await store.close();
 }
 
-/** Seals everything waiting in batches of `size`: records per second. */
+/** Seals everything waiting in batches of `size`: records per second, and the CPU µs a record (this process; PostgreSQL's). */
 async function sealAll(url, size) {
   const store = await openStore(url);
   const started = performance.now();
+  const cpu = startCpuMeter();
   let sealed = 0;
   for (let n; (n = await store.integrity.seal(size)) > 0;) sealed += n;
   const rate = sealed / ((performance.now() - started) / 1000);
+  const used = cpu();
   await store.close();
-  return rate;
+  return { rate, node: used.node / sealed, postgres: used.postgres === undefined ? undefined : used.postgres / sealed };
 }
 
 // The probe: its own connection, a one-row write transaction every 2 ms, each one's wait kept.
@@ -67,7 +70,7 @@ const betterSqlite3 = new URL('../node_modules/better-sqlite3/lib/index.js', imp
 
 async function sealSqliteWithProbe(path, size) {
   const probe = new Worker(PROBE, { eval: true, workerData: { path, module: betterSqlite3 } });
-  const rate = await sealAll(path, size);
+  const { rate } = await sealAll(path, size);
   const waits = await new Promise((resolve) => {
     probe.once('message', resolve);
     probe.postMessage('stop');
@@ -105,10 +108,11 @@ try {
       rates.sqlite.get(size).push(rate);
       console.log(`   sqlite   round ${round}, ${fmt(size).padStart(6)} a seal: ${fmt(rate)} records/s; a writer beside it waited p50 ${quantile(waits, 0.5).toFixed(1)} ms, p99 ${quantile(waits, 0.99).toFixed(1)} ms, at most ${Math.max(...waits).toFixed(1)} ms`);
       await adminQuery(`CREATE DATABASE ${base}_copy TEMPLATE ${base}`);
-      const pgRate = await sealAll(pgUrl(`${base}_copy`), size);
+      const { rate: pgRate, node, postgres } = await sealAll(pgUrl(`${base}_copy`), size);
       await adminQuery(`DROP DATABASE ${base}_copy WITH (FORCE)`);
       rates.postgres.get(size).push(pgRate);
-      console.log(`   postgres round ${round}, ${fmt(size).padStart(6)} a seal: ${fmt(pgRate)} records/s`);
+      console.log(`   postgres round ${round}, ${fmt(size).padStart(6)} a seal: ${fmt(pgRate)} records/s; CPU a record ${node.toFixed(1)} µs here`
+        + (postgres === undefined ? '' : `, ${postgres.toFixed(1)} µs PostgreSQL's`));
     }
   }
   const [first, ...others] = SIZES;
