@@ -12,7 +12,7 @@
 //   4. the proof of a 7-day window of the hot VDN of a 1,000,000-record store (30 days, VDN 1
 //      holding 30 %), both stores (PostgreSQL vacuumed and analyzed): the server's work per call
 //      (buildProof and the answer's bytes), p50 and p95.
-// Usage: node bench/integrity.mjs [--records 200000] [--rounds 3] [--verify-records 1000000] [--pg URL] [--only 1234]
+// Usage: node bench/integrity.mjs [--records 200000] [--rounds 3] [--verify-records 1000000] [--pg URL] [--only 1234] [--stores sqlite,postgres]
 //        [--baseline DIR]   (3 and 4: another checkout, built, measured in the same run on a store it built itself; its ratio printed)
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -41,11 +41,13 @@ const { values } = parseArgs({
     'verify-records': { type: 'string', default: '1000000' },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     only: { type: 'string', default: '1234' },
+    stores: { type: 'string', default: 'sqlite,postgres' },
     baseline: { type: 'string' },
   },
 });
 const N = Number(values.records);
 const ROUNDS = Number(values.rounds);
+const STORES = values.stores.split(',');
 const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'calllogs-integrity-'));
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
@@ -233,7 +235,7 @@ console.log(`machine: ${cpus().length} x ${cpus()[0].model}, ${Math.round(totalm
 try {
   if (values.only.includes('1')) {
     console.log(`\n1. the write path with and without the sealer: ${fmt(N)} records in batches of 1,000, ${ROUNDS} alternating rounds`);
-    for (const kind of ['sqlite', 'postgres']) {
+    for (const kind of STORES) {
       const ratios = [];
       const allLags = [];
       const cpuCosts = [];
@@ -256,7 +258,7 @@ try {
   }
   if (values.only.includes('2')) {
     console.log(`\n2. sealing a backlog of ${fmt(N)} records`);
-    for (const kind of ['sqlite', 'postgres']) console.log(`   ${kind.padEnd(8)} ${fmt(await sealBacklog(kind))} records/s   (target on SQLite: >= 50,000)`);
+    for (const kind of STORES) console.log(`   ${kind.padEnd(8)} ${fmt(await sealBacklog(kind))} records/s   (target on SQLite: >= 50,000)`);
   }
   if (values.only.includes('3')) {
     const count = Number(values['verify-records']);
@@ -295,7 +297,7 @@ try {
   }
   if (values.only.includes('4')) {
     console.log('\n4. the proof of a 7-day window of the hot VDN (1,000,000 records over 30 days, VDN 1 holding 30 %)');
-    for (const kind of ['sqlite', 'postgres']) await proofTimes(kind);
+    for (const kind of STORES) await proofTimes(kind);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

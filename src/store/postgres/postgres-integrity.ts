@@ -83,7 +83,7 @@ export async function retainTileExtras(client: pg.PoolClient, horizon: number): 
 export class PostgresIntegrity implements IntegrityRepository {
   /**
    * A seal blocks no writer here, and each costs a part row per VDN it reaches and a plan over
-   * every day's partition: 10,000 records a seal cost PostgreSQL 40 % less than 2,000 (bench/seal-batch.mjs).
+   * every day's partition: 10,000 records a seal cost PostgreSQL half the CPU a record of 2,000 (bench/seal-batch.mjs).
    */
   readonly sealBatch = 10_000;
 
