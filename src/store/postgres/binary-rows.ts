@@ -3,8 +3,9 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import copyStreams from 'pg-copy-streams';
 
-/** What precedes the first row of binary COPY output: the signature, the flags, the header extension's length. */
-const HEADER_BYTES = 19;
+const COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+/** What precedes the first row of binary COPY data, either way: the signature, the flags, the header extension's length. */
+const HEADER_BYTES = COPY_SIGNATURE.length + 4 + 4;
 
 /**
  * The rows of a query read through `COPY (…) TO STDOUT (FORMAT binary)`, each field as its bytes
@@ -53,8 +54,6 @@ export const integerOf = (field: Buffer | null): number => {
 export type BinaryColumnType = 'int4' | 'int8' | 'text' | 'bytea';
 type BinaryValue = number | string | Uint8Array | null;
 
-const COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
-
 const fieldBytes = (type: BinaryColumnType, value: BinaryValue): number =>
   value === null ? 0 : type === 'int4' ? 4 : type === 'int8' ? 8 : typeof value === 'string' ? Buffer.byteLength(value) : (value as Uint8Array).length;
 
@@ -69,7 +68,8 @@ export async function copyBinaryRows(
   columns: readonly (readonly [name: string, type: BinaryColumnType])[],
   rows: readonly (readonly BinaryValue[])[],
 ): Promise<void> {
-  let size = COPY_SIGNATURE.length + 8 + 2;
+  // The header, the rows, the trailer (a field count of -1).
+  let size = HEADER_BYTES + 2;
   for (const row of rows) {
     size += 2 + 4 * columns.length;
     columns.forEach(([, type], i) => (size += fieldBytes(type, row[i] ?? null)));
