@@ -6,7 +6,7 @@
 //      1,000 as the writer commits them); the ratio of ingest rates, the sealing lag (oldest
 //      unsealed record's age, sampled every 250 ms) while records arrive, and the CPU a record
 //      costs with and without the sealer (this process's threads and, on Linux, PostgreSQL's
-//      processes): steadier than the rates on a shared machine.
+//      processes): steadier than the rates on a shared machine; on SQLite, the WAL's largest size.
 //   2. sealing a backlog (records imported, which the import does not seal): records per second;
 //   3. `calllogs verify` of a 1,000,000-record export of one VDN with its proof (--verify-records);
 //   4. the proof of a 7-day window of the hot VDN of a 1,000,000-record store (30 days, VDN 1
@@ -93,10 +93,14 @@ async function ingest(kind, sealing) {
   const batches = [];
   let inserted = 0;
   const lags = [];
-  let sampling = sealing;
+  // SQLite's WAL: a sealer that keeps a checkpoint from restarting it makes it grow.
+  let walPeak = 0;
+  let sampling = true;
   const sampler = (async () => {
     while (sampling) {
       await sleep(250);
+      if (kind === 'sqlite') walPeak = Math.max(walPeak, statSync(`${target.url}-wal`, { throwIfNoEntry: false })?.size ?? 0);
+      if (!sealing) continue;
       // From the logs' sizes: counting the unsealed records instead scanned them four times a
       // second, which on PostgreSQL cost as much as a third of what the sealer itself did.
       const sealed = (await store.integrity.heads()).reduce((n, head) => n + head.size, 0);
@@ -132,7 +136,7 @@ async function ingest(kind, sealing) {
   const used = cpu();
   await store.close();
   await target.drop();
-  return { rate: inserted / seconds, lags, catchUp, cpu: { node: used.node / inserted, postgres: used.postgres === undefined ? undefined : used.postgres / inserted } };
+  return { rate: inserted / seconds, lags, catchUp, walPeak, cpu: { node: used.node / inserted, postgres: used.postgres === undefined ? undefined : used.postgres / inserted } };
 }
 
 /** CPU µs a record, this process's threads and PostgreSQL's. */
@@ -248,7 +252,8 @@ try {
         cpuCosts.push(total(on.cpu) / total(off.cpu) - 1);
         console.log(`   ${kind.padEnd(8)} round ${round}: without ${fmt(off.rate)} records/s, with sealing ${fmt(on.rate)} records/s (${(100 * on.rate / off.rate).toFixed(1)} %), `
           + `lag p50 ${quantile(on.lags, 0.5).toFixed(2)} s, p99 ${quantile(on.lags, 0.99).toFixed(2)} s, catch-up after the last batch ${on.catchUp.toFixed(2)} s; `
-          + `CPU a record without ${cpuText(off.cpu)}, with ${cpuText(on.cpu)}`);
+          + `CPU a record without ${cpuText(off.cpu)}, with ${cpuText(on.cpu)}`
+          + (kind === 'sqlite' ? `; WAL at most ${fmt(off.walPeak / 2 ** 20)} MB without, ${fmt(on.walPeak / 2 ** 20)} MB with` : ''));
       }
       console.log(`   ${kind.padEnd(8)} with ÷ without, median of rounds: ${(100 * median(ratios)).toFixed(1)} % (rounds: ${ratios.map((r) => (100 * r).toFixed(0)).join(', ')}), `
         + `sealing lag p99 over all rounds ${quantile(allLags, 0.99).toFixed(2)} s   (targets: cost <= 10 %, lag p99 <= 5 s)`);
