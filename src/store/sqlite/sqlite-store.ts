@@ -23,7 +23,7 @@ import {
   type StoreQuery,
 } from '../types.js';
 import { SqliteImport } from './import.js';
-import { guarded, translateError } from './guarded.js';
+import { guarded, translateError, writeWhenUnlocked } from './guarded.js';
 import { migrate } from './migrate.js';
 import { retainTileExtras, SqliteIntegrity } from './sqlite-integrity.js';
 import { DbThread, sqliteWorkerUrl } from './db-thread.js';
@@ -59,6 +59,7 @@ export class SqliteStore implements LogStore {
 
   private constructor(
     db: Database.Database,
+    private readonly busyTimeoutMs: number,
     private readonly writes: DbThread<CallRecord[], void> | undefined,
     private readonly reads: ProofReadThreads | undefined,
   ) {
@@ -86,7 +87,8 @@ export class SqliteStore implements LogStore {
   }
 
   /**
-   * `busyTimeoutMs`: how long to wait for another process's write lock before answering 503.
+   * `busyTimeoutMs`: how long to wait for another connection's write lock before answering 503
+   * (record batches on this connection wait for it on timers, not in SQLite's sleeping busy handler).
    * WAL with synchronous=NORMAL loses no commit when the process dies, only on power loss;
    * `durable` syncs every commit so it survives that too. `writeThread`: record batches are
    * written on a thread of their own, so that inserts and fsyncs never hold up the event loop;
@@ -98,11 +100,13 @@ export class SqliteStore implements LogStore {
     const db = new Database(path);
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.durable ? 'FULL' : 'NORMAL'}`);
-    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     migrate(db);
     const file = path !== ':memory:';
     return new SqliteStore(
       db,
+      busyTimeoutMs,
       options.writeThread && file ? new DbThread('record write', sqliteWorkerUrl('write-worker.js'), { path, durable: Boolean(options.durable) }) : undefined,
       options.readThreads && file ? new ProofReadThreads(path) : undefined,
     );
@@ -128,7 +132,7 @@ export class SqliteStore implements LogStore {
 
   insertBatch(records: CallRecord[]): Promise<void> {
     if (this.writes) return this.writes.run(records);
-    return guarded(() => this.insertMany(records));
+    return writeWhenUnlocked(this.db, this.busyTimeoutMs, () => this.insertMany(records));
   }
 
   /** Rows of a built statement (prepared once per text). */
