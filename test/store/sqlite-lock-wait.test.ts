@@ -73,3 +73,20 @@ it('a batch still blocked after the busy timeout fails with 503 and writes nothi
     await store.close();
   }
 });
+
+it('retention waits for another connection\'s write lock the same way', async () => {
+  const { store, other } = storeAndOtherWriter(5000);
+  const day = Date.UTC(2022, 7, 20);
+  try {
+    await store.insertBatch([makeRecord({ vdnId: 2, operTime: day }), makeRecord({ vdnId: 2, operTime: day + 86_400_000 })]);
+    other.exec('BEGIN IMMEDIATE');
+    setTimeout(() => other.exec('COMMIT'), 300);
+    const { outcome, stall } = await withLongestStall(() => store.removeBefore(day + 3_600_000));
+    expect(outcome).toEqual({ status: 'fulfilled', value: 1 });
+    expect(stall).toBeLessThan(100);
+    expect(recordCount(other)).toBe(1);
+  } finally {
+    other.close();
+    await store.close();
+  }
+});

@@ -28,9 +28,9 @@ const MAX_LOCK_POLL_MS = 8;
 const isBusy = (error: unknown): boolean => error instanceof Database.SqliteError && error.code.startsWith('SQLITE_BUSY');
 
 /**
- * Runs a synchronous write on the event loop's connection without waiting in SQLite's busy
- * handler, which sleeps the whole thread (no call is answered meanwhile) while another connection
- * holds the write lock: the sealer's thread, a `--workers` writer, an import. The write is tried
+ * Runs a synchronous write on the event loop's connection (record batches, retention) without
+ * waiting in SQLite's busy handler, which sleeps the whole thread (no call is answered meanwhile)
+ * while another connection holds the write lock: the sealer's thread, a `--workers` writer, an import. The write is tried
  * with no wait and, while the lock is taken, tried again after a timer, until `timeoutMs` has passed;
  * then it fails as a blocked write always did (503). `timeoutMs` is also what the connection
  * waits for everything else.

@@ -214,11 +214,11 @@ export class SqliteStore implements LogStore {
       noteRetention.run(cutoffMs);
       return gone.length;
     }).immediate;
-    await guarded(() => retain());
+    await writeWhenUnlocked(this.db, this.busyTimeoutMs, retain);
     let removed = 0;
     for (const vdn of vdns) {
       for (;;) {
-        const changes = await guarded(() => removeBatch(vdn));
+        const changes = await writeWhenUnlocked(this.db, this.busyTimeoutMs, () => removeBatch(vdn));
         removed += changes;
         await yieldToEventLoop();
         if (changes < RETENTION_BATCH) break;
