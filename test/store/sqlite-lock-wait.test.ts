@@ -24,19 +24,27 @@ async function withLongestStall<T>(start: () => Promise<T>): Promise<{ outcome: 
   }
 }
 
-/** A store file and a second connection to it (another writer: the sealer's thread, an import). */
-function storeAndOtherWriter(busyTimeoutMs: number) {
+/**
+ * A store file and a second connection to it (another writer: the sealer's thread, an import);
+ * both closed after `test`.
+ */
+async function withOtherWriter(busyTimeoutMs: number, test: (store: SqliteStore, other: Database.Database) => Promise<void>): Promise<void> {
   const path = join(tempDir(), 'lock.db');
   const store = SqliteStore.open(path, { busyTimeoutMs });
   const other = new Database(path);
-  return { store, other };
+  try {
+    await test(store, other);
+  } finally {
+    if (other.inTransaction) other.exec('ROLLBACK');
+    other.close();
+    await store.close();
+  }
 }
 
 const recordCount = (db: Database.Database): number => db.prepare('SELECT count(*) FROM records').pluck().get() as number;
 
-it('a record batch waits for another connection\'s write lock on timers, the event loop serving meanwhile', async () => {
-  const { store, other } = storeAndOtherWriter(5000);
-  try {
+it('a record batch waits for another connection\'s write lock on timers, the event loop serving meanwhile', () =>
+  withOtherWriter(5000, async (store, other) => {
     other.exec('BEGIN IMMEDIATE');
     // Released by a timer of this same event loop: a batch that slept in SQLite's busy handler would
     // hold the loop until its timeout, and the release with it.
@@ -48,15 +56,10 @@ it('a record batch waits for another connection\'s write lock on timers, the eve
     expect(performance.now() - started).toBeLessThan(2000);
     expect(stall).toBeLessThan(100);
     expect(recordCount(other)).toBe(2);
-  } finally {
-    other.close();
-    await store.close();
-  }
-});
+  }));
 
-it('a batch still blocked after the busy timeout fails with 503 and writes nothing', async () => {
-  const { store, other } = storeAndOtherWriter(200);
-  try {
+it('a batch still blocked after the busy timeout fails with 503 and writes nothing', () =>
+  withOtherWriter(200, async (store, other) => {
     other.exec('BEGIN IMMEDIATE');
     const { outcome, stall } = await withLongestStall(() => store.insertBatch([makeRecord({ vdnId: 2 })]));
     const error = outcome.status === 'rejected' ? (outcome.reason as unknown) : undefined;
@@ -68,16 +71,11 @@ it('a batch still blocked after the busy timeout fails with 503 and writes nothi
     // Nothing of the failed try is left behind: the next batch goes in.
     await store.insertBatch([makeRecord({ vdnId: 2 })]);
     expect(recordCount(other)).toBe(1);
-  } finally {
-    other.close();
-    await store.close();
-  }
-});
+  }));
 
-it('retention waits for another connection\'s write lock the same way', async () => {
-  const { store, other } = storeAndOtherWriter(5000);
-  const day = Date.UTC(2022, 7, 20);
-  try {
+it('retention waits for another connection\'s write lock the same way', () =>
+  withOtherWriter(5000, async (store, other) => {
+    const day = Date.UTC(2022, 7, 20);
     await store.insertBatch([makeRecord({ vdnId: 2, operTime: day }), makeRecord({ vdnId: 2, operTime: day + 86_400_000 })]);
     other.exec('BEGIN IMMEDIATE');
     setTimeout(() => other.exec('COMMIT'), 300);
@@ -85,8 +83,4 @@ it('retention waits for another connection\'s write lock the same way', async ()
     expect(outcome).toEqual({ status: 'fulfilled', value: 1 });
     expect(stall).toBeLessThan(100);
     expect(recordCount(other)).toBe(1);
-  } finally {
-    other.close();
-    await store.close();
-  }
-});
+  }));
