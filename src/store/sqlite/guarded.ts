@@ -30,10 +30,10 @@ const isBusy = (error: unknown): boolean => error instanceof Database.SqliteErro
 /**
  * Runs a synchronous write on the event loop's connection (record batches, retention) without
  * waiting in SQLite's busy handler, which sleeps the whole thread (no call is answered meanwhile)
- * while another connection holds the write lock: the sealer's thread, a `--workers` writer, an import. The write is tried
- * with no wait and, while the lock is taken, tried again after a timer, until `timeoutMs` has passed;
- * then it fails as a blocked write always did (503). `timeoutMs` is also what the connection
- * waits for everything else.
+ * while another connection holds the write lock: the sealer's thread, a `--workers` writer, an
+ * import. The write is tried with no wait and, while the lock is taken, tried again after a timer,
+ * until `timeoutMs` has passed; then it fails as a blocked write always did (503). Between tries
+ * the connection waits `timeoutMs` again, for everything else done on it.
  */
 export async function writeWhenUnlocked<T>(db: Database.Database, timeoutMs: number, work: () => T): Promise<T> {
   const deadline = performance.now() + timeoutMs;

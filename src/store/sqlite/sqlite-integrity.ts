@@ -47,8 +47,8 @@ export class SqliteIntegrity implements IntegrityRepository {
   /**
    * Each seal takes the write lock once, beside a writer committing all the time. At 2,000 a seal
    * (20 a second under load) the two handed the lock back and forth, the WAL could seldom restart
-   * and grew to ~260 MB, and ingest lost ~18 %; at 10,000 the WAL stays under 30 MB and ingest loses
-   * ~8 %, for a writer's longest wait of ~10 ms instead of ~8 (bench/integrity.mjs 1, bench/seal-batch.mjs).
+   * and grew to ~260 MB, and ingest lost ~18 %; at 10,000 the WAL stays under 40 MB and ingest loses
+   * ~9 %, for a writer's longest wait of ~10 ms instead of ~8 (bench/integrity.mjs 1, bench/seal-batch.mjs).
    */
   readonly sealBatch = 10_000;
   private readonly sealWaiting: (max: number) => number;
