@@ -71,8 +71,6 @@ export async function startServer(config: ServerConfig, role?: WorkerRole): Prom
     // release SQLite's write lock. Otherwise a batch is a few milliseconds of inserts, cheaper in
     // place than handed to a thread (measured: bench/gateway.mjs).
     writeThread: config.durable || role !== undefined,
-    // Then this event loop writes, and the sealer's thread (this process's: no role) checkpoints.
-    sealerCheckpoints: !config.durable && role === undefined,
     // A proof's long reads (a week of a busy VDN: ~40 ms) side by side, off the event loop.
     readThreads: true,
   });

@@ -11,11 +11,6 @@ export interface OpenOptions {
   writeThread?: boolean;
   /** SQLite: read a proof's long columns on threads of their own (for a server). */
   readThreads?: boolean;
-  /**
-   * SQLite: the sealer's thread, on a connection of its own, checkpoints the WAL as its seals
-   * commit; this connection only as a backstop (for a server whose event loop writes record batches).
-   */
-  sealerCheckpoints?: boolean;
   /** Told about a data file or folder found open to other users (default: standard error). */
   warn?: Warn;
 }
@@ -27,8 +22,6 @@ export interface OpenOptions {
 export async function openStore(db: string, options: OpenOptions = {}): Promise<LogStore> {
   if (isPostgresUrl(db)) return (await import('./postgres/postgres-store.js')).PostgresStore.open(db, options);
   const { SqliteStore } = await import('./sqlite/sqlite-store.js');
-  return SqliteStore.open(db, {
-    durable: options.durable, writeThread: options.writeThread, readThreads: options.readThreads, sealerCheckpoints: options.sealerCheckpoints, warn: options.warn,
-  });
+  return SqliteStore.open(db, { durable: options.durable, writeThread: options.writeThread, readThreads: options.readThreads, warn: options.warn });
 }
 

@@ -30,14 +30,6 @@ import { DbThread, sqliteWorkerUrl } from './db-thread.js';
 import { ProofReadThreads } from './read-threads.js';
 
 const RETENTION_BATCH = 2000;
-/**
- * A commit checkpoints the WAL once it holds 1,000 pages (SQLite's default): on the event loop's
- * connection that copied ~4 MB into the database file every few hundred milliseconds under load,
- * stalling every call in flight for 10–24 ms (bench/gateway.mjs). With `sealerCheckpoints` the
- * sealer's seals, committing on its own thread about once a second, do it; this connection does
- * only past ~200 MB, should the sealer not run for long.
- */
-const BACKSTOP_CHECKPOINT_PAGES = 50_000;
 const INSERT = `INSERT INTO records (${RECORD_COLUMNS.join(', ')}) VALUES (${RECORD_COLUMNS.map(() => '?').join(', ')})`;
 
 /**
@@ -101,13 +93,9 @@ export class SqliteStore implements LogStore {
    * `durable` syncs every commit so it survives that too. `writeThread`: record batches are
    * written on a thread of their own, so that inserts and fsyncs never hold up the event loop;
    * `readThreads`: a proof's long reads too (read-threads.ts). Both the server's choice; queries
-   * stay on this connection. `sealerCheckpoints`: this connection's commits leave the WAL to the
-   * sealer's (see BACKSTOP_CHECKPOINT_PAGES).
+   * stay on this connection.
    */
-  static open(
-    path: string,
-    options: { busyTimeoutMs?: number; durable?: boolean; writeThread?: boolean; readThreads?: boolean; sealerCheckpoints?: boolean; warn?: Warn } = {},
-  ): SqliteStore {
+  static open(path: string, options: { busyTimeoutMs?: number; durable?: boolean; writeThread?: boolean; readThreads?: boolean; warn?: Warn } = {}): SqliteStore {
     if (path !== ':memory:') protectDatabaseFiles(path, options.warn ?? warnOnStderr);
     const db = new Database(path);
     db.pragma('journal_mode = WAL');
@@ -115,7 +103,6 @@ export class SqliteStore implements LogStore {
     const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     migrate(db);
-    if (options.sealerCheckpoints) db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
     const file = path !== ':memory:';
     return new SqliteStore(
       db,
