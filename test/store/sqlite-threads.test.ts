@@ -49,10 +49,17 @@ it('fails only the reads a dying read thread had, and the next read starts anoth
     const workers = () => threads.threads.map((thread) => (thread as unknown as { worker: Worker | undefined }).worker).filter((w) => w !== undefined);
     const dying = workers();
     expect(dying.length).toBeGreaterThan(0);
-    const inFlight = threaded.integrity.leafColumns(2, 0, 3000);
+    // Enough reads in flight that some are still queued when the threads end (one alone could finish first).
+    const inFlight = Array.from({ length: 20 }, () => threaded.integrity.leafColumns(2, 0, 3000));
     // As a crash would end them (out of memory, a fault in native code).
     await Promise.all(dying.map((worker) => worker.terminate()));
-    await expect(inFlight).rejects.toThrow(/proof read thread stopped/);
+    const outcomes = await Promise.allSettled(inFlight);
+    // A read a thread finished before it ended is answered; the others fail with the reason.
+    for (const outcome of outcomes) {
+      if (outcome.status === 'fulfilled') expect(outcome.value).toEqual(before);
+      else expect(String(outcome.reason)).toMatch(/proof read thread stopped/);
+    }
+    expect(outcomes.some((outcome) => outcome.status === 'rejected')).toBe(true);
     expect(await threaded.integrity.leafColumns(2, 0, 3000)).toEqual(before);
     expect(workers().some((w) => dying.includes(w))).toBe(false);
     // The record write thread, on the same machinery, is replaced the same way.
