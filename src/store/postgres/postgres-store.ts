@@ -118,8 +118,12 @@ export class PostgresStore implements LogStore {
 
   static async open(url: string, options: PostgresOptions = {}): Promise<PostgresStore> {
     const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, connectionTimeoutMillis: 5000, types });
-    // An idle connection dropped by the server must not take the process down; the next query reconnects.
+    // A connection the server drops (a restart, pg_terminate_backend) must not take the process
+    // down. node-pg emits the loss as an 'error' event on the client besides failing its queries:
+    // the pool listens while a client is idle, nobody while it is checked out for a transaction.
+    // The calls that used it fail with the store error; the pool discards it and reconnects.
     pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     try {
       await migrate(pool);
       const store = new PostgresStore(pool);
