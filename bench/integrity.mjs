@@ -87,8 +87,11 @@ const freshSqlite = () => ({ url: join(mkdtempSync(join(dir, 'db-')), 'bench.db'
 /** One ingest run: N records in batches of 1,000, with or without the sealer beside the writer. */
 async function ingest(kind, sealing) {
   const target = kind === 'sqlite' ? freshSqlite() : await freshPostgres();
-  const store = await openStore(target.url);
-  const settings = { db: target.url, masterKey: undefined, keyFile: join(mkdtempSync(join(dir, 'key-')), 'key.json'), sealIntervalMs: 1000, checkpointIntervalMs: 10_000 };
+  // As `serve` opens them: with the sealer beside it, this writer leaves WAL checkpoints to its thread.
+  const store = await openStore(target.url, { walCheckpoints: sealing ? 'left-to-sealer' : 'commits' });
+  const settings = {
+    db: target.url, masterKey: undefined, keyFile: join(mkdtempSync(join(dir, 'key-')), 'key.json'), sealIntervalMs: 1000, checkpointIntervalMs: 10_000, walCheckpoints: sealing,
+  };
   const sealer = sealing ? await SealerThread.start(settings, silent) : undefined;
   const batches = [];
   let inserted = 0;

@@ -14,6 +14,8 @@ export interface SealerSettings {
   keyFile: string;
   sealIntervalMs: number;
   checkpointIntervalMs: number;
+  /** SQLite: this thread checkpoints the WAL after its seals; the event loop's record batches leave it to it. */
+  walCheckpoints: boolean;
 }
 
 export type SealerRequest = { kind: 'run'; id: number; sign: boolean } | { kind: 'stop' };
@@ -35,7 +37,7 @@ const log: SealerLog = {
 let store: LogStore | undefined;
 try {
   // The server opened the store first: it created the files and reported their modes.
-  store = await openStore(settings.db, { poolSize: 2, warn: () => undefined });
+  store = await openStore(settings.db, { poolSize: 2, walCheckpoints: settings.walCheckpoints ? 'after-seals' : 'commits', warn: () => undefined });
   const key = await logSigningKey(store.integrity, settings.keyFile, settings.masterKey, (message) => log.warn({}, message));
   const sealer = new Sealer(store.integrity, { ...settings, key, log });
   const opened = store;

@@ -44,10 +44,12 @@ export interface RunningServer {
  * instance holds it: on a thread of its own with its own connection (an in-memory database has
  * no second connection: there, in the event loop).
  */
-async function startSealer(store: LogStore, config: ServerConfig, log: FastifyBaseLogger): Promise<SealerControl> {
+async function startSealer(store: LogStore, config: ServerConfig, walCheckpoints: boolean, log: FastifyBaseLogger): Promise<SealerControl> {
   const keyFile = config.integrity.keyFile ?? logKeyPathFor(dataDirFor(config.db));
   const { sealIntervalMs, checkpointIntervalMs } = config.integrity;
-  if (config.db !== ':memory:') return SealerThread.start({ db: config.db, masterKey: config.masterKey, keyFile, sealIntervalMs, checkpointIntervalMs }, log);
+  if (config.db !== ':memory:') {
+    return SealerThread.start({ db: config.db, masterKey: config.masterKey, keyFile, sealIntervalMs, checkpointIntervalMs, walCheckpoints }, log);
+  }
   const key = await logSigningKey(store.integrity, keyFile, config.masterKey, (message) => log.warn(message));
   const sealer = new Sealer(store.integrity, { sealIntervalMs, checkpointIntervalMs, key, log });
   sealer.start();
@@ -63,14 +65,17 @@ export async function startServer(config: ServerConfig, role?: WorkerRole): Prom
   // Files found open to other users are reported once the log exists.
   const fileWarnings: string[] = [];
   const warn = (message: string): number => fileWarnings.push(message);
+  // A durable commit fsyncs: off the event loop. So does waiting for another worker's commit to
+  // release SQLite's write lock. Otherwise a batch is a few milliseconds of inserts, cheaper in
+  // place than handed to a thread (measured: bench/gateway.mjs); then this process's sealer
+  // thread (no role: it runs here) checkpoints the WAL, not the event loop.
+  const eventLoopWrites = !config.durable && role === undefined;
   const store = await openStore(config.db, {
     warn,
     poolSize: config.poolSize,
     durable: config.durable,
-    // A durable commit fsyncs: off the event loop. So does waiting for another worker's commit to
-    // release SQLite's write lock. Otherwise a batch is a few milliseconds of inserts, cheaper in
-    // place than handed to a thread (measured: bench/gateway.mjs).
-    writeThread: config.durable || role !== undefined,
+    writeThread: !eventLoopWrites,
+    walCheckpoints: eventLoopWrites ? 'left-to-sealer' : 'commits',
     // A proof's long reads (a week of a busy VDN: ~40 ms) side by side, off the event loop.
     readThreads: true,
   });
@@ -113,7 +118,7 @@ export async function startServer(config: ServerConfig, role?: WorkerRole): Prom
   // Background work runs in one process of a cluster (worker 0).
   const background = !role || role.index === 0;
   if (background) upkeep.start();
-  const sealer = background ? await startSealer(store, config, app.log) : undefined;
+  const sealer = background ? await startSealer(store, config, eventLoopWrites, app.log) : undefined;
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>

@@ -1,5 +1,6 @@
 import { isPostgresUrl } from './db-url.js';
 import type { Warn } from './private-files.js';
+import type { WalCheckpoints } from './sqlite/wal-checkpoints.js';
 import type { LogStore } from './types.js';
 
 export interface OpenOptions {
@@ -11,6 +12,8 @@ export interface OpenOptions {
   writeThread?: boolean;
   /** SQLite: read a proof's long columns on threads of their own (for a server). */
   readThreads?: boolean;
+  /** SQLite: which connection copies the WAL into the database file (sqlite/wal-checkpoints.ts). */
+  walCheckpoints?: WalCheckpoints;
   /** Told about a data file or folder found open to other users (default: standard error). */
   warn?: Warn;
 }
@@ -22,6 +25,8 @@ export interface OpenOptions {
 export async function openStore(db: string, options: OpenOptions = {}): Promise<LogStore> {
   if (isPostgresUrl(db)) return (await import('./postgres/postgres-store.js')).PostgresStore.open(db, options);
   const { SqliteStore } = await import('./sqlite/sqlite-store.js');
-  return SqliteStore.open(db, { durable: options.durable, writeThread: options.writeThread, readThreads: options.readThreads, warn: options.warn });
+  return SqliteStore.open(db, {
+    durable: options.durable, writeThread: options.writeThread, readThreads: options.readThreads, walCheckpoints: options.walCheckpoints, warn: options.warn,
+  });
 }
 

@@ -52,7 +52,7 @@ describe.each(stores)('the sealer thread on %s', (_name, newDb) => {
   it('relays each checkpoint as one log line, and refuses to start with the reason when the key cannot be read', async () => {
     const db = await newDb();
     const dir = tempDir();
-    const settings = { db, masterKey: undefined, keyFile: join(dir, 'log-key.json'), sealIntervalMs: 3_600_000, checkpointIntervalMs: 0 };
+    const settings = { db, masterKey: undefined, keyFile: join(dir, 'log-key.json'), sealIntervalMs: 3_600_000, checkpointIntervalMs: 0, walCheckpoints: false };
     const store = await openStore(db);
     try {
       await store.insertBatch([makeRecord({ vdnId: 4, operTime: Date.now() })]);
@@ -74,7 +74,7 @@ describe.each(stores)('the sealer thread on %s', (_name, newDb) => {
   it('replaces a thread that dies, and the replacement seals what was left', async () => {
     const db = await newDb();
     const dir = tempDir();
-    const settings = { db, masterKey: undefined, keyFile: join(dir, 'log-key.json'), sealIntervalMs: 200, checkpointIntervalMs: 0 };
+    const settings = { db, masterKey: undefined, keyFile: join(dir, 'log-key.json'), sealIntervalMs: 200, checkpointIntervalMs: 0, walCheckpoints: false };
     const store = await openStore(db);
     const log = keepingLog();
     const thread = await SealerThread.start(settings, log);

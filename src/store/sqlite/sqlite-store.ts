@@ -28,6 +28,7 @@ import { migrate } from './migrate.js';
 import { retainTileExtras, SqliteIntegrity } from './sqlite-integrity.js';
 import { DbThread, sqliteWorkerUrl } from './db-thread.js';
 import { ProofReadThreads } from './read-threads.js';
+import { checkpointAfterSeals, setWalCheckpoints, type WalCheckpoints } from './wal-checkpoints.js';
 
 const RETENTION_BATCH = 2000;
 const INSERT = `INSERT INTO records (${RECORD_COLUMNS.join(', ')}) VALUES (${RECORD_COLUMNS.map(() => '?').join(', ')})`;
@@ -60,6 +61,7 @@ export class SqliteStore implements LogStore {
   private constructor(
     db: Database.Database,
     private readonly busyTimeoutMs: number,
+    afterSeal: (() => void) | undefined,
     private readonly writes: DbThread<CallRecord[], void> | undefined,
     private readonly reads: ProofReadThreads | undefined,
   ) {
@@ -83,7 +85,7 @@ export class SqliteStore implements LogStore {
       this.addTalliesAfter(before);
     }).immediate;
     this.keys = new SqliteKeys(db);
-    this.integrity = new SqliteIntegrity(db, reads);
+    this.integrity = new SqliteIntegrity(db, reads, afterSeal);
   }
 
   /**
@@ -93,9 +95,12 @@ export class SqliteStore implements LogStore {
    * `durable` syncs every commit so it survives that too. `writeThread`: record batches are
    * written on a thread of their own, so that inserts and fsyncs never hold up the event loop;
    * `readThreads`: a proof's long reads too (read-threads.ts). Both the server's choice; queries
-   * stay on this connection.
+   * stay on this connection. `walCheckpoints`: which connection checkpoints (wal-checkpoints.ts).
    */
-  static open(path: string, options: { busyTimeoutMs?: number; durable?: boolean; writeThread?: boolean; readThreads?: boolean; warn?: Warn } = {}): SqliteStore {
+  static open(
+    path: string,
+    options: { busyTimeoutMs?: number; durable?: boolean; writeThread?: boolean; readThreads?: boolean; walCheckpoints?: WalCheckpoints; warn?: Warn } = {},
+  ): SqliteStore {
     if (path !== ':memory:') protectDatabaseFiles(path, options.warn ?? warnOnStderr);
     const db = new Database(path);
     db.pragma('journal_mode = WAL');
@@ -103,10 +108,13 @@ export class SqliteStore implements LogStore {
     const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     migrate(db);
+    const checkpoints = options.walCheckpoints ?? 'commits';
+    setWalCheckpoints(db, checkpoints);
     const file = path !== ':memory:';
     return new SqliteStore(
       db,
       busyTimeoutMs,
+      checkpointAfterSeals(db, checkpoints, busyTimeoutMs),
       options.writeThread && file ? new DbThread('record write', sqliteWorkerUrl('write-worker.js'), { path, durable: Boolean(options.durable) }) : undefined,
       options.readThreads && file ? new ProofReadThreads(path) : undefined,
     );
