@@ -36,7 +36,12 @@ export function startServe(args: string[], env: Record<string, string> = {}): Pr
     const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], { env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
+    let stopping = false;
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    // A server that dies under a test is otherwise seen only as refused connections.
+    void exited.then((code) => {
+      if (!stopping) console.error(`calllogs serve exited by itself (code ${code}); its standard error ends:\n${stderr.slice(-4000)}`);
+    });
     const timer = setTimeout(() => reject(new Error(`serve did not start: ${stderr}`)), 15_000);
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => {
@@ -48,6 +53,7 @@ export function startServe(args: string[], env: Record<string, string> = {}): Pr
           endpoint: m[1]!,
           output: () => ({ stdout, stderr }),
           stop: (signal = 'SIGTERM') => {
+            stopping = true;
             child.kill(signal);
             return exited;
           },
