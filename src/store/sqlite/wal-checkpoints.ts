@@ -6,7 +6,8 @@ import type Database from 'better-sqlite3';
  *   the event loop's connection that copied ~4 MB and synced the file every second or so under
  *   load, stalling every call in flight for 10–24 ms (bench/gateway.mjs p99).
  * - `left-to-sealer`: the event loop's connection when the sealer's thread checkpoints; its own
- *   commits do only past BACKSTOP_PAGES, should the sealer not keep up.
+ *   commits do only while the WAL is past BACKSTOP_PAGES (the sealer behind, or readers keeping
+ *   the WAL from restarting: under back-to-back batches it holds about a second of writes).
  * - `after-seals`: the sealer's connection, on its own thread: a RESTART checkpoint after each
  *   seal, which lets the next writer start the WAL over. A PASSIVE checkpoint alone is not enough:
  *   the WAL restarts only when a writer begins after a complete one, which a writer committing
