@@ -38,9 +38,12 @@ it('calllogs export --proof from a server and calllogs verify FILE: offline, nam
     const saved = join(dir, 'saved.json');
     const latest = await (await request(`${server.endpoint}/checkpoints/latest`)).body.text();
     writeFileSync(saved, latest);
-    // Every new checkpoint is also one JSON log line, for shipping to another trust domain.
-    const logged = server.output().stdout.split('\n').filter((l) => l.includes('"msg":"checkpoint"')).map((l) => JSON.parse(l).checkpoint as string);
-    expect(logged).toContain((JSON.parse(latest) as { checkpoints: { checkpoint: string }[] }).checkpoints[0]!.checkpoint);
+    // Every new checkpoint is also one JSON log line, for shipping to another trust domain. The
+    // sealer's thread stores it before its line crosses to the server's logger, so the line may
+    // follow the answer by a moment.
+    const logged = () => server.output().stdout.split('\n').filter((l) => l.includes('"msg":"checkpoint"')).map((l) => JSON.parse(l).checkpoint as string);
+    const served = (JSON.parse(latest) as { checkpoints: { checkpoint: string }[] }).checkpoints[0]!.checkpoint;
+    await expect.poll(logged, { timeout: 5_000, message: 'the served checkpoint is logged' }).toContain(served);
     const publicKey = (await runCli(['log-key', '--db', db])).stdout.trim();
     expect(publicKey).toMatch(/^calllogs-[0-9a-f]{6}\+[0-9a-f]{8}\+[A-Za-z0-9+/]{44}$/);
 
