@@ -185,6 +185,11 @@ export interface IntegrityRepository {
   seal(max: number): Promise<number>;
   /** The records a seal should take at a time on this store (the sealer's batch). */
   readonly sealBatch: number;
+  /**
+   * Whether a seal holds the lock that record writes wait for (SQLite's one write lock): a sealer
+   * that lost its core mid-seal would then hold up every writer, so it keeps the writers' priority.
+   */
+  readonly sealBlocksWriters: boolean;
   /** Records written and not sealed yet. */
   unsealedCount(): Promise<number>;
   heads(): Promise<StoredLogHead[]>;

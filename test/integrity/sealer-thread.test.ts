@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
@@ -97,5 +98,39 @@ describe.each(stores)('the sealer thread on %s', (_name, newDb) => {
       await thread.stop();
       await store.close();
     }
+  });
+});
+
+/** The nice value of each of this process's threads (Linux: field 19 of /proc/self/task/TID/stat). */
+function threadNiceValues(): number[] {
+  return readdirSync('/proc/self/task').flatMap((tid) => {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    } catch {
+      return []; // the thread ended since the listing
+    }
+    return [Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])];
+  });
+}
+
+describe.each(stores)('the sealer thread\'s CPU priority on %s', (name, newDb) => {
+  // PostgreSQL's seal blocks no writer: its thread yields the cores to the threads that record
+  // calls. SQLite's holds the write lock, which a thread waiting for a core would hold up.
+  const yields = name === 'PostgreSQL';
+  it.runIf(process.platform === 'linux')(yields ? 'is lowered for that thread alone' : 'stays the writers\' priority', async () => {
+    const dir = tempDir();
+    const settings = { db: await newDb(), masterKey: undefined, keyFile: join(dir, 'log-key.json'), sealIntervalMs: 3_600_000, checkpointIntervalMs: 0, walCheckpoints: false };
+    const lowered = Math.min(19, getPriority() + 10);
+    const atLowered = () => threadNiceValues().filter((nice) => nice === lowered).length;
+    const before = atLowered();
+    const thread = await SealerThread.start(settings, keepingLog());
+    try {
+      expect(atLowered()).toBe(before + (yields ? 1 : 0));
+      expect(getPriority()).not.toBe(lowered);
+    } finally {
+      await thread.stop();
+    }
+    expect(atLowered()).toBe(before);
   });
 });

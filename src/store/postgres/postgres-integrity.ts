@@ -86,6 +86,7 @@ export class PostgresIntegrity implements IntegrityRepository {
    * every day's partition: 10,000 records a seal cost PostgreSQL half the CPU a record of 2,000 (bench/seal-batch.mjs).
    */
   readonly sealBatch = 10_000;
+  readonly sealBlocksWriters = false;
 
   constructor(
     private readonly pool: pg.Pool,

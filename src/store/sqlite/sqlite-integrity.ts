@@ -51,6 +51,7 @@ export class SqliteIntegrity implements IntegrityRepository {
    * ~9 %, for a writer's longest wait of ~10 ms instead of ~8 (bench/integrity.mjs 1, bench/seal-batch.mjs).
    */
   readonly sealBatch = 10_000;
+  readonly sealBlocksWriters = true;
   private readonly sealWaiting: (max: number) => number;
 
   /** `reads`: threads for a proof's long reads (else they run on this connection); `afterSeal`: run after each seal that sealed records. */
