@@ -37,10 +37,9 @@ const log: SealerLog = {
 
 /**
  * Sealing is background work that may run seconds late: where cores are busy and a seal blocks no
- * writer (PostgreSQL), this thread yields them to the threads that record calls. Nice 10 weighs a
- * tenth of the writers' share (bench/integrity.mjs: PostgreSQL's ingest beside the sealer 93 %
- * instead of 85.5 %, lag unchanged); on SQLite it made the event loop's record batches wait for a
- * sealer that lost its core holding the write lock.
+ * writer (PostgreSQL), this thread yields them to the threads that record calls: nice 10 weighs a
+ * tenth of their share. On SQLite it made the event loop's record batches wait for a sealer that
+ * lost its core holding the write lock (docs/decisions.md).
  */
 const SEALER_NICE_STEPS = 10;
 
