@@ -7,7 +7,7 @@
 // event loop holds up every call in flight) and the WAL file's peak size.
 // Usage: npm run build && node bench/gateway-stalls.mjs [--rate 4000] [--duration 15] [--rounds 3] [--baseline DIR]
 import autocannon from 'autocannon';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -65,6 +65,7 @@ async function round(name, root, upstream) {
       + `   WAL peak ${(walPeak / 1e6).toFixed(1)} MB`);
   } finally {
     await stop(gw.child);
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
