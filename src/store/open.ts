@@ -25,8 +25,6 @@ export interface OpenOptions {
 export async function openStore(db: string, options: OpenOptions = {}): Promise<LogStore> {
   if (isPostgresUrl(db)) return (await import('./postgres/postgres-store.js')).PostgresStore.open(db, options);
   const { SqliteStore } = await import('./sqlite/sqlite-store.js');
-  return SqliteStore.open(db, {
-    durable: options.durable, writeThread: options.writeThread, readThreads: options.readThreads, walCheckpoints: options.walCheckpoints, warn: options.warn,
-  });
+  return SqliteStore.open(db, options);
 }
 
