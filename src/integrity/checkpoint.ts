@@ -76,6 +76,18 @@ export function parseCheckpointText(text: string): Checkpoint {
   return { origin, size: Number(size), root: rootBytes };
 }
 
+/** Printable ASCII without space or '+' (signed-note key names), not too long to quote. */
+const PRINTABLE_KEY_NAME = /^[!-*,-~]{1,100}$/;
+
+/** A checkpoint that carries no signature of the pinned key; the message names the keys it is signed by. */
+export class UnpinnedSignerError extends Error {
+  constructor(key: NoteKey, signers: string[]) {
+    const by = signers.length > 0 ? `it is signed by ${signers.join(', ')}` : 'it names no key';
+    super(`checkpoint: not signed by the pinned key ${key.name}+${toHex(key.id)}; ${by}`);
+    this.name = 'UnpinnedSignerError';
+  }
+}
+
 /**
  * Checks a signed checkpoint against a pinned key and returns what it says; throws naming what is
  * wrong (malformed, not signed by this key, a bad signature).
@@ -86,15 +98,21 @@ export async function verifyCheckpoint(note: string, key: NoteKey, verify: Verif
   const text = note.slice(0, split + 1);
   const checkpoint = parseCheckpointText(text);
   const lines = note.slice(split + 2, -1).split('\n');
+  const signers: string[] = [];
   for (const line of lines) {
     if (!line.startsWith(SIGNATURE_PREFIX)) throw new Error('checkpoint: a signature line is malformed');
     const [name, encoded] = line.slice(SIGNATURE_PREFIX.length).split(' ');
     const bytes = fromBase64(encoded ?? '');
-    if (name !== key.name || !bytes || bytes.length !== 68 || toHex(bytes.slice(0, 4)) !== toHex(key.id)) continue;
+    if (!name || !bytes || bytes.length !== 68) continue;
+    if (name !== key.name || toHex(bytes.slice(0, 4)) !== toHex(key.id)) {
+      // The note is untrusted: a name that is not a plain key name is not echoed to a terminal.
+      signers.push(PRINTABLE_KEY_NAME.test(name) ? `${name}+${toHex(bytes.slice(0, 4))}` : 'a key with an unprintable name');
+      continue;
+    }
     if (!(await verify(utf8.encode(text), bytes.slice(4), key.publicKey))) {
       throw new Error(`checkpoint: the signature of ${key.name} does not verify (the checkpoint was altered or signed with another key)`);
     }
     return checkpoint;
   }
-  throw new Error(`checkpoint: not signed by the pinned key ${key.name}+${toHex(key.id)}`);
+  throw new UnpinnedSignerError(key, signers);
 }

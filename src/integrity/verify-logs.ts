@@ -46,7 +46,7 @@ export async function verifyStoreLogs(logs: IntegrityRepository, key: NoteKey, s
       try {
         signed = await verifyCheckpoint(head.checkpoint, key, verifyEd25519);
       } catch (error) {
-        throw new IntegrityError(`${name}: ${(error as Error).message}`);
+        throw new IntegrityError(`${name}: ${(error as Error).message}`, { cause: error });
       }
       if (signed.origin !== origin) throw new IntegrityError(`${name}: its checkpoint is for another log (${signed.origin})`);
     }

@@ -132,7 +132,7 @@ export async function verifyProofRange(proof: LogProof, check: ProofKey): Promis
   try {
     checkpoint = await verifyCheckpoint(proof.checkpoint, key, check.verifySignature);
   } catch (error) {
-    throw new IntegrityError(`${name}: ${(error as Error).message}`);
+    throw new IntegrityError(`${name}: ${(error as Error).message}`, { cause: error });
   }
   if (checkpoint.origin !== logOrigin(key.name, vdn)) throw new IntegrityError(`${name}: the checkpoint is for another log (${checkpoint.origin})`);
   if (checkpoint.size !== proof.treeSize) throw new IntegrityError(`${name}: the proof's tree size is not its checkpoint's`);

@@ -4,7 +4,8 @@ import { pino } from 'pino';
 import { request } from 'undici';
 import { expect, it } from 'vitest';
 import { formatVerifierKey } from '../../src/integrity/checkpoint.js';
-import { generateSigningKey } from '../../src/integrity/node-crypto.js';
+import { newLogKey, readLogKey, writeLogKey } from '../../src/integrity/key-file.js';
+import { generateSigningKey, type LogSigningKey } from '../../src/integrity/node-crypto.js';
 import { Sealer } from '../../src/server/sealer.js';
 import { openStore } from '../../src/store/open.js';
 import { runCli, startServe } from '../helpers/cli.js';
@@ -20,6 +21,9 @@ const lines = Array.from({ length: 400 }, (_, i) => JSON.stringify({
   request: `{"vdnId":2,"page":${i}}`, resultCode: i % 7 ? '0200000' : '0200500', resultDesc: '', httpStatus: i % 7 ? 200 : 500, type: 'GET',
   ak: 'ak-crm', clientIp: '10.1.2.3', durationMs: i / 8,
 })).join('\n');
+
+/** A key as checkpoint messages name it: name+key id. */
+const publicKeyOf = (key: LogSigningKey) => `${key.note.name}+${Buffer.from(key.note.id).toString('hex')}`;
 
 async function checkpointSize(endpoint: string, vdnId: number): Promise<number> {
   const answer = (await (await request(`${endpoint}/checkpoints/latest`)).body.json()) as { checkpoints: { vdnId: number; size: number }[] };
@@ -84,6 +88,18 @@ it('calllogs export --proof from a server and calllogs verify FILE: offline, nam
   const whole = await runCli(['verify', all, '--log-key', join(dir, 'log-signing-key.json')]);
   expect(whole.stderr).toBe('');
   expect(whole.stdout).toMatch(/^verified: 4\d\d records, leaves 0\.\.4\d\d of VDN 2, checkpoint size 4\d\d\n$/);
+  // Another instance's key file, pinned by default: the failure names the key that signed and says
+  // where the pinned one came from; a key given with --public-key gets no such hint.
+  const signer = publicKeyOf(readLogKey(join(dir, 'log-signing-key.json'), undefined, () => undefined));
+  const otherFile = join(tempDir(), 'log-signing-key.json');
+  const other = newLogKey();
+  writeLogKey(otherFile, other, undefined, () => undefined);
+  const byDefault = await runCli(['verify', all, '--log-key', otherFile]);
+  expect(byDefault.code).toBe(1);
+  expect(byDefault.stderr).toBe(`calllogs: error: verification failed: VDN 2: checkpoint: not signed by the pinned key ${publicKeyOf(other)}; it is signed by ${signer}`
+    + ` (the key pinned is this machine's, read from ${otherFile} as no --public-key was given: pass --public-key with what \`calllogs log-key\` prints where the service that signed runs)\n`);
+  const given = await runCli(['verify', '--db', db, '--public-key', formatVerifierKey(other.note)]);
+  expect(given.stderr).toBe(`calllogs: error: verification failed: VDN 2: checkpoint: not signed by the pinned key ${publicKeyOf(other)}; it is signed by ${signer}\n`);
   // The records written from the store carry every field: the proof repeats none of them.
   const proofFile = JSON.parse(readFileSync(`${all}.proof.json`, 'utf8'));
   expect(proofFile.windows[0].proof.extraFields).toBeNull();

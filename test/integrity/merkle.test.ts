@@ -119,7 +119,12 @@ describe('signed checkpoints (C2SP tlog-checkpoint, signed-note, Ed25519)', () =
   it('refuses an altered checkpoint, another key, and a malformed key', async () => {
     await expect(verifyCheckpoint(note.replace('\n8\n', '\n9\n'), key.note, verifyEd25519)).rejects.toThrow(/does not verify/);
     const other = generateSigningKey('calllogs-test');
-    await expect(verifyCheckpoint(note, other.note, verifyEd25519)).rejects.toThrow(/not signed by the pinned key/);
+    const named = (k: typeof key) => `${k.note.name}+${toHex(k.note.id)}`;
+    await expect(verifyCheckpoint(note, other.note, verifyEd25519)).rejects.toThrow(`not signed by the pinned key ${named(other)}; it is signed by ${named(key)}`);
+    // The signer's name comes from the note: one that would reach a terminal as control bytes is not repeated.
+    const escaping = note.replace('\u2014 calllogs-test ', '\u2014 calllogs\u001b[2J ');
+    await expect(verifyCheckpoint(escaping, key.note, verifyEd25519)).rejects.toThrow(/; it is signed by a key with an unprintable name$/);
+    await expect(verifyCheckpoint(`${text}\n\u2014 calllogs-test AAAA\n`, other.note, verifyEd25519)).rejects.toThrow(/; it names no key$/);
     expect(() => parseVerifierKey(h, formatVerifierKey(key.note).replace('calllogs-test', 'calllogs-other'))).toThrow(/id does not match/);
   });
 });

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
-import { formatVerifierKey, parseVerifierKey, verifyCheckpoint, type Checkpoint, type NoteKey } from '../../integrity/checkpoint.js';
+import { formatVerifierKey, parseVerifierKey, UnpinnedSignerError, verifyCheckpoint, type Checkpoint, type NoteKey } from '../../integrity/checkpoint.js';
 import { logKeyPathFor, readLogKeyIfAny } from '../../integrity/key-file.js';
 import { nodeHashing, verifyEd25519 } from '../../integrity/node-crypto.js';
 import { verifyStoreLogs } from '../../integrity/verify-logs.js';
@@ -43,14 +43,25 @@ function pinnedKey(options: VerifyOptions): NoteKey {
   return own.note;
 }
 
+/**
+ * What to add to a failure when the pinned key was not given: a checkpoint signed by another key
+ * then most often means this machine's key file belongs to another instance, not tampering.
+ */
+function defaultKeyHint(error: unknown, options: VerifyOptions): string {
+  const unpinned = error instanceof UnpinnedSignerError || (error instanceof Error && error.cause instanceof UnpinnedSignerError);
+  if (!unpinned || options.publicKey) return '';
+  return ` (the key pinned is this machine's, read from ${keyFileOf(options)} as no --public-key was given:`
+    + ' pass --public-key with what `calllogs log-key` prints where the service that signed runs)';
+}
+
 /** Checkpoints saved earlier, each verified with the pinned key. */
-async function savedCheckpoints(file: string, key: NoteKey): Promise<Checkpoint[]> {
+async function savedCheckpoints(file: string, key: NoteKey, options: VerifyOptions): Promise<Checkpoint[]> {
   const saved: Checkpoint[] = [];
   for (const note of readCheckpointNotes(file, '--since')) {
     try {
       saved.push(await verifyCheckpoint(note, key, verifyEd25519));
     } catch (error) {
-      throw new CliError(`--since ${file}: ${(error as Error).message}`);
+      throw new CliError(`--since ${file}: ${(error as Error).message}${defaultKeyHint(error, options)}`);
     }
   }
   return saved;
@@ -119,9 +130,9 @@ Examples:
   $ calllogs verify --db postgres://calllogs@db/calllogs --public-key "$(cat calllogs.pub)" --since saved.json`)
     .action(async (file: string | undefined, options: VerifyOptions) => {
       const key = pinnedKey(options);
-      const since = options.since ? await savedCheckpoints(options.since, key) : [];
+      const since = options.since ? await savedCheckpoints(options.since, key, options) : [];
       const failed = (error: unknown) => {
-        if (error instanceof IntegrityError) throw new CliError(`verification failed: ${error.message}`);
+        if (error instanceof IntegrityError) throw new CliError(`verification failed: ${error.message}${defaultKeyHint(error, options)}`);
         throw error;
       };
       if (file) return verifyExport(file, options, key, since).catch(failed);
