@@ -65,14 +65,27 @@ export function tileFilled(size: number, added: number): number | undefined {
 }
 
 /**
+ * The most rows a full tile is kept in. A seal adds a part to the tile filling in each log it
+ * reaches; the seal that fills a tile of more parts than this rewrites them as one row (a quiet
+ * log's tile, a few leaves a seal), while a busier log's few parts stay as they are: rewriting them
+ * too was a third of PostgreSQL's work a sealed record (the parts read back and deleted, and most
+ * leaves of 100 VDNs written twice).
+ */
+export const FULL_TILE_PARTS = 8;
+
+/** Whether the seal that fills a tile holding `stored` parts rewrites the tile as one row. */
+export const mergesParts = (stored: number): boolean => stored + 1 > FULL_TILE_PARTS;
+
+/**
  * The rows that store `leaves` (as sealRecords gives them: each log's in index order): one per tile
- * they reach, except that the leaves which fill a tile holding parts already make the whole tile,
- * from `filledParts` (that tile's parts as stored, in order). `replaced` names the tiles whose parts
- * the new rows replace. Parts that do not end where the new leaves begin are refused.
+ * they reach, except that the leaves which fill a tile whose parts are to be merged (mergesParts)
+ * make the whole tile, from `filledParts` (that tile's parts as stored, in order; undefined for a
+ * tile that stays in parts). `replaced` names the tiles whose parts the new rows replace. Parts that
+ * do not end where the new leaves begin are refused.
  */
 export function tilePartsWith(
   leaves: readonly LeafRow[],
-  filledParts: (vdn: number, tileFirst: number) => readonly (TilePart & TileExtras)[],
+  filledParts: (vdn: number, tileFirst: number) => readonly (TilePart & TileExtras)[] | undefined,
 ): { rows: TilePartRow[]; replaced: { vdn: number; tileFirst: number }[] } {
   type Growing = {
     vdn: number; first: number; ids: string[]; operTimes: number[]; digests: Uint8Array[];
@@ -98,8 +111,8 @@ export function tilePartsWith(
   const replaced: { vdn: number; tileFirst: number }[] = [];
   const rows = grown.map((row): TilePartRow => {
     const tileFirst = tileStart(row.first);
-    if (row.first > tileFirst && row.first + row.ids.length === tileFirst + TILE_WIDTH) {
-      const parts = filledParts(row.vdn, tileFirst);
+    const parts = row.first > tileFirst && row.first + row.ids.length === tileFirst + TILE_WIDTH ? filledParts(row.vdn, tileFirst) : undefined;
+    if (parts) {
       let next = tileFirst;
       for (const part of parts) next = part.first === next ? next + leafCount(part) : NaN;
       if (next !== row.first) throw new Error(`log ${row.vdn}: the stored leaves of tile ${tileFirst / TILE_WIDTH} do not end before leaf ${row.first}`);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseJson, type JsonText } from '../../src/contract/proof.js';
 import type { LeafRow } from '../../src/integrity/seal.js';
 import {
-  extraFieldsOfParts, extrasRetained, findLeaf, inWindow, leafColumnsOfParts, leavesOfPart, TILE_WIDTH, tileFilled, tilePartsWith, type TilePart, type TilePartRow,
+  extraFieldsOfParts, extrasRetained, findLeaf, FULL_TILE_PARTS, inWindow, leafColumnsOfParts, leavesOfPart, mergesParts, TILE_WIDTH, tileFilled, tilePartsWith, type TilePart, type TilePartRow,
 } from '../../src/store/leaf-tiles.js';
 
 const digest = (i: number) => new Uint8Array(32).fill(i % 251);
@@ -19,14 +19,14 @@ const extrasOf = (leaves: readonly LeafRow[]) => ({
 const parsed = (columns: Record<string, JsonText>) => Object.fromEntries(Object.entries(columns).map(([name, json]) => [name, parseJson(json)]));
 const asBytes = (entry: { index: number; recordId: string; operTime: number; digest: Uint8Array }) => ({ ...entry, digest: Buffer.from(entry.digest) });
 
-/** Seals one log's leaves in batches of `batch` into rows as the stores keep them (by first leaf), refusing a row stored twice. */
+/** Seals one log's leaves in batches of `batch` into rows as the stores keep them (by first leaf, merging as they do), refusing a row stored twice. */
 function sealInBatches(leaves: LeafRow[], batch: number): TilePartRow[] {
   const rows = new Map<number, TilePartRow>();
   for (let size = 0; size < leaves.length; size += batch) {
     const added = leaves.slice(size, size + batch);
     const filled = tileFilled(size, added.length);
     const parts = [...rows.values()].filter((row) => filled !== undefined && row.first >= filled && row.first < filled + TILE_WIDTH).sort((a, b) => a.first - b.first);
-    const sealed = tilePartsWith(added, () => parts);
+    const sealed = tilePartsWith(added, () => (mergesParts(parts.length) ? parts : undefined));
     for (const { tileFirst } of sealed.replaced) for (const part of parts) if (part.first >= tileFirst) rows.delete(part.first);
     for (const row of sealed.rows) {
       if (rows.has(row.first)) throw new Error(`row ${row.first} stored twice`);
@@ -39,16 +39,25 @@ function sealInBatches(leaves: LeafRow[], batch: number): TilePartRow[] {
 describe('leaf tiles', () => {
   const leaves = Array.from({ length: 700 }, (_, i) => leaf(i, 1_000 + ((i * 7919) % 700)));
 
-  it('hold every leaf once, in order, a full tile in one row, however the seals were cut', () => {
-    for (const batch of [1, 3, 100, 255, 256, 257, 700]) {
+  it('hold every leaf once, in order, however the seals were cut: a full tile in its parts, or in one row when more seals than FULL_TILE_PARTS added to it', () => {
+    for (const batch of [1, 3, 30, 32, 100, 255, 256, 257, 700]) {
       const rows = sealInBatches(leaves, batch);
       expect(rows.flatMap(leavesOfPart).map(asBytes)).toEqual(leaves.map(({ vdn: _vdn, ak: _ak, clientIp: _clientIp, durationMs: _durationMs, ...entry }) => asBytes(entry)));
-      expect(rows.slice(0, 2).map((row) => [row.first, (parseJson(row.ids) as unknown[]).length])).toEqual([[0, 256], [256, 256]]);
+      // A part per seal that added to a tile: from the tile's first leaf, and from each seal's first leaf inside it.
+      const partsOf = (tile: number) => [tile, ...leaves.slice(tile + 1, tile + TILE_WIDTH).filter((l) => l.index % batch === 0).map((l) => l.index)];
+      for (const tile of [0, TILE_WIDTH]) {
+        const stored = rows.filter((row) => row.first >= tile && row.first < tile + TILE_WIDTH).map((row) => row.first);
+        expect(stored).toEqual(partsOf(tile).length > FULL_TILE_PARTS ? [tile] : partsOf(tile));
+        const tileRows = rows.filter((row) => stored.includes(row.first));
+        const times = leaves.slice(tile, tile + TILE_WIDTH).map((l) => l.operTime);
+        expect([Math.min(...tileRows.map((row) => row.minTime)), Math.max(...tileRows.map((row) => row.maxTime))]).toEqual([Math.min(...times), Math.max(...times)]);
+      }
       // The tile still filling: a part per seal that added to it.
-      expect(rows.slice(2).map((row) => row.first)).toEqual([...new Set(leaves.slice(512).map((l) => Math.max(512, l.index - (l.index % batch))))]);
-      const times = leaves.slice(TILE_WIDTH, 2 * TILE_WIDTH).map((l) => l.operTime);
-      expect([rows[1]!.minTime, rows[1]!.maxTime]).toEqual([Math.min(...times), Math.max(...times)]);
+      expect(rows.filter((row) => row.first >= 2 * TILE_WIDTH).map((row) => row.first)).toEqual([...new Set(leaves.slice(512).map((l) => Math.max(512, l.index - (l.index % batch))))]);
     }
+    // The batches of 30 fill a tile in 9 parts (merged), those of 32 in 8 (kept).
+    expect(sealInBatches(leaves, 30).filter((row) => row.first < TILE_WIDTH).length).toBe(1);
+    expect(sealInBatches(leaves, 32).filter((row) => row.first < TILE_WIDTH).length).toBe(FULL_TILE_PARTS);
   });
 
   it('refuse to fill a tile whose stored parts do not end where the new leaves begin', () => {

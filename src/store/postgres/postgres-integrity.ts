@@ -5,7 +5,7 @@ import { nodeHashing } from '../../integrity/node-crypto.js';
 import { leavesPerLog, sealRecords } from '../../integrity/seal.js';
 import {
   extraFieldsOfParts, extrasRetained, findLeaf, inWindow, leafColumnsOfParts, leavesOfPart, partsFrom, TILE_EXTRAS_COLUMNS,
-  TILE_PART_COLUMNS, TILE_WIDTH, tileFilled, tilePartsWith, type TileExtras, type TileExtrasPart, type TilePart,
+  mergesParts, TILE_PART_COLUMNS, TILE_WIDTH, tileFilled, tilePartsWith, type TileExtras, type TileExtrasPart, type TilePart,
 } from '../leaf-tiles.js';
 import { RECORD_COLUMNS, R_RECORD_COLUMNS, recordOfValues, toLogHead, toRecord, type LogHeadRow, type RecordRow, type RowValues } from '../rows.js';
 import type { IntegrityRepository, LeafColumns, LeavesWithExtras, LeafWithRecord, StoredLogHead } from '../types.js';
@@ -122,13 +122,18 @@ export class PostgresIntegrity implements IntegrityRepository {
         const tileFirst = tileFilled(row.size, added.get(row.vdn)!);
         return tileFirst === undefined ? [] : [{ vdn: row.vdn, tileFirst }];
       });
-      const filledParts = (await client.query<TilePart & TileExtras & { vdn: number }>(
-        `SELECT t.vdn, ${TILE_PART_COLUMNS}, ${TILE_EXTRAS_COLUMNS} FROM log_tiles t, unnest($1::int[], $2::bigint[]) AS f(vdn, tile_first)
-         WHERE t.vdn = f.vdn AND t.first_leaf >= f.tile_first AND t.first_leaf < f.tile_first + ${TILE_WIDTH} ORDER BY t.vdn, t.first_leaf`,
-        [filled.map((f) => f.vdn), filled.map((f) => f.tileFirst)],
+      const inFilled = `FROM log_tiles t, unnest($1::int[], $2::bigint[]) AS f(vdn, tile_first)
+         WHERE t.vdn = f.vdn AND t.first_leaf >= f.tile_first AND t.first_leaf < f.tile_first + ${TILE_WIDTH}`;
+      const partCounts = filled.length === 0 ? [] : (await client.query<{ vdn: number; parts: number }>(
+        `SELECT t.vdn, count(*)::int AS parts ${inFilled} GROUP BY t.vdn`, [filled.map((f) => f.vdn), filled.map((f) => f.tileFirst)],
+      )).rows;
+      const merged = filled.filter((f) => mergesParts(partCounts.find((c) => c.vdn === f.vdn)?.parts ?? 0));
+      const mergedParts = merged.length === 0 ? [] : (await client.query<TilePart & TileExtras & { vdn: number }>(
+        `SELECT t.vdn, ${TILE_PART_COLUMNS}, ${TILE_EXTRAS_COLUMNS} ${inFilled} ORDER BY t.vdn, t.first_leaf`,
+        [merged.map((f) => f.vdn), merged.map((f) => f.tileFirst)],
       )).rows;
       const { leaves, nodes } = sealRecords(nodeHashing, headOf, records);
-      const parts = tilePartsWith(leaves, (vdn) => filledParts.filter((part) => part.vdn === vdn));
+      const parts = tilePartsWith(leaves, (vdn) => (merged.some((f) => f.vdn === vdn) ? mergedParts.filter((part) => part.vdn === vdn) : undefined));
       if (parts.replaced.length > 0) {
         await client.query(
           `DELETE FROM log_tiles t USING unnest($1::int[], $2::bigint[]) AS f(vdn, tile_first)

@@ -4,7 +4,7 @@ import type { CallRecord } from '../../contract/record.js';
 import { emptyHead, packFrontier, unpackFrontier, type LogHeadState } from '../../integrity/log-append.js';
 import { nodeHashing } from '../../integrity/node-crypto.js';
 import { leavesPerLog, sealRecords, type NodeRow } from '../../integrity/seal.js';
-import { extrasRetained, findLeaf, inWindow, leavesOfPart, partsFrom, TILE_EXTRAS_COLUMNS, TILE_PART_COLUMNS, TILE_WIDTH, tileFilled, tilePartsWith, type TileExtras, type TilePart } from '../leaf-tiles.js';
+import { extrasRetained, findLeaf, inWindow, leavesOfPart, mergesParts, partsFrom, TILE_EXTRAS_COLUMNS, TILE_PART_COLUMNS, TILE_WIDTH, tileFilled, tilePartsWith, type TileExtras, type TilePart } from '../leaf-tiles.js';
 import { RECORD_COLUMNS, R_RECORD_COLUMNS, recordOfValues, toLogHead, toRecord, type LogHeadRow, type RecordRow, type RowValues } from '../rows.js';
 import type { IntegrityRepository, LeafColumns, LeavesWithExtras, LeafWithRecord, StoredLogHead } from '../types.js';
 import { guarded } from './guarded.js';
@@ -70,6 +70,7 @@ export class SqliteIntegrity implements IntegrityRepository {
     const tileParts = db.prepare<[number, number, number], TilePart & TileExtras>(
       `SELECT ${TILE_PART_COLUMNS}, ${TILE_EXTRAS_COLUMNS} FROM log_tiles WHERE vdn = ? AND first_leaf >= ? AND first_leaf < ? ORDER BY first_leaf`,
     );
+    const partCount = db.prepare<[number, number, number], number>('SELECT count(*) FROM log_tiles WHERE vdn = ? AND first_leaf >= ? AND first_leaf < ?').pluck();
     const removeParts = db.prepare('DELETE FROM log_tiles WHERE vdn = ? AND first_leaf >= ? AND first_leaf < ?');
     const addPart = db.prepare(
       'INSERT INTO log_tiles (vdn, first_leaf, min_time, max_time, ids, oper_times, digests, aks, client_ips, durations) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -93,7 +94,7 @@ export class SqliteIntegrity implements IntegrityRepository {
         const row = head.get(vdn);
         heads.set(vdn, row ? { size: row.size, frontier: unpackFrontier(row.frontier) } : emptyHead());
         const filled = row && tileFilled(row.size, count);
-        if (filled !== undefined) filledParts.set(vdn, tileParts.all(vdn, filled, filled + TILE_WIDTH));
+        if (filled !== undefined && mergesParts(partCount.get(vdn, filled, filled + TILE_WIDTH)!)) filledParts.set(vdn, tileParts.all(vdn, filled, filled + TILE_WIDTH));
       }
       return { at, last: rows.at(-1)?.[RECORD_COLUMNS.length], records, heads, filledParts, sizes: new Map([...heads].map(([vdn, state]) => [vdn, state.size])) };
     });
@@ -115,7 +116,7 @@ export class SqliteIntegrity implements IntegrityRepository {
       const { at, last, records, heads, filledParts, sizes } = readWaiting(max);
       if (last === undefined) return 0;
       const { leaves, nodes } = sealRecords(nodeHashing, (vdn) => heads.get(vdn)!, records);
-      const sealed = { ...tilePartsWith(leaves, (vdn) => filledParts.get(vdn) ?? []), nodes };
+      const sealed = { ...tilePartsWith(leaves, (vdn) => filledParts.get(vdn)), nodes };
       // Another process sealed these first, or retention moved: nothing done here, the caller's next seal goes on.
       return store(at, sizes, last, sealed, heads) ? records.length : 0;
     };
