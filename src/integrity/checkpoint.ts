@@ -76,13 +76,16 @@ export function parseCheckpointText(text: string): Checkpoint {
   return { origin, size: Number(size), root: rootBytes };
 }
 
+/** The signers a message names at most (a note may carry any number of signature lines). */
+const NAMED_SIGNERS = 3;
 /** Printable ASCII without space or '+' (signed-note key names), not too long to quote. */
 const PRINTABLE_KEY_NAME = /^[!-*,-~]{1,100}$/;
 
 /** A checkpoint that carries no signature of the pinned key; the message names the keys it is signed by. */
 export class UnpinnedSignerError extends Error {
   constructor(key: NoteKey, signers: string[]) {
-    const by = signers.length > 0 ? `it is signed by ${signers.join(', ')}` : 'it names no key';
+    const more = signers.length > NAMED_SIGNERS ? ` and ${signers.length - NAMED_SIGNERS} more` : '';
+    const by = signers.length > 0 ? `it is signed by ${signers.slice(0, NAMED_SIGNERS).join(', ')}${more}` : 'it names no key';
     super(`checkpoint: not signed by the pinned key ${key.name}+${toHex(key.id)}; ${by}`);
     this.name = 'UnpinnedSignerError';
   }

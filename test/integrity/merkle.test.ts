@@ -125,6 +125,9 @@ describe('signed checkpoints (C2SP tlog-checkpoint, signed-note, Ed25519)', () =
     const escaping = note.replace('\u2014 calllogs-test ', '\u2014 calllogs\u001b[2J ');
     await expect(verifyCheckpoint(escaping, key.note, verifyEd25519)).rejects.toThrow(/; it is signed by a key with an unprintable name$/);
     await expect(verifyCheckpoint(`${text}\n\u2014 calllogs-test AAAA\n`, other.note, verifyEd25519)).rejects.toThrow(/; it names no key$/);
+    const signatures = note.slice(note.lastIndexOf('\n\n') + 2);
+    await expect(verifyCheckpoint(`${text}\n${signatures.repeat(1000)}`, other.note, verifyEd25519))
+      .rejects.toThrow(new RegExp(`; it is signed by ${named(key).replace('+', '\\+')}, ${named(key).replace('+', '\\+')}, ${named(key).replace('+', '\\+')} and 997 more$`));
     expect(() => parseVerifierKey(h, formatVerifierKey(key.note).replace('calllogs-test', 'calllogs-other'))).toThrow(/id does not match/);
   });
 });
