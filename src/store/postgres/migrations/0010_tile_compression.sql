@@ -1,7 +1,8 @@
--- A seal writes its tile parts' JSON columns, and writes a tile again whole when it fills; pglz
--- compressing them took a third of the seal's COPY (bench/integrity.mjs --only 2). lz4 where the
--- server was built with it (Debian's is), pglz elsewhere. The digests are random bytes: stored as
--- they are, without trying to compress them. Values stored before keep their compression.
+-- A seal writes its tile parts' JSON columns (and a quiet log's tile again whole when it fills);
+-- pglz compressing them took a third of the seal's COPY, a backlog seal measured per statement.
+-- lz4 where the server was built with it (Debian's is), pglz elsewhere. The digests are random
+-- bytes: stored as they are, without trying to compress them. Values stored before keep their
+-- compression.
 ALTER TABLE log_tiles ALTER COLUMN digests SET STORAGE EXTERNAL;
 DO $$
 BEGIN
