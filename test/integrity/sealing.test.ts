@@ -125,6 +125,32 @@ describe.skipIf(!withPostgres)('sealing with concurrent writers on PostgreSQL', 
     }
   }, 60_000);
 
+  it('seals every copy of an id an import brought twice (at two times), even when a seal ends between them', async () => {
+    const store = await openStore(await createTestDatabase());
+    try {
+      const base = Date.UTC(2022, 7, 20, 12);
+      const twice = makeRecord({ operTime: base });
+      // Its copies sort first in the import's transaction: the first seal of one record ends between them.
+      const records = [twice, { ...twice, operTime: base + 60_000, httpStatus: 500 }, ...Array.from({ length: 3 }, (_, i) => makeRecord({ operTime: base + 1000 + i }))];
+      records[1]!.id = twice.id;
+      const session = await store.beginImport();
+      await session.add(records);
+      await session.commit();
+      expect(await store.integrity.seal(1)).toBe(2);
+      await sealEverything(store, async () => {
+        while ((await store.integrity.seal(1)) > 0);
+      });
+      const sealed = [];
+      for await (const leaf of store.integrity.leaves(2)) sealed.push(`${leaf.recordId}@${leaf.operTime}`);
+      expect(sealed.sort()).toEqual(records.map((r) => `${r.id}@${r.operTime}`).sort());
+      const unlogged = [];
+      for await (const record of store.integrity.unlogged()) unlogged.push(record.id);
+      expect(unlogged).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('lets one sealer work at a time, and another take over as soon as the first one is gone', async () => {
     const db = await createTestDatabase();
     const store = await openStore(db);

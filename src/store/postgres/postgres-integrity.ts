@@ -109,6 +109,18 @@ export class PostgresIntegrity implements IntegrityRepository {
         rowMode: 'array',
       })).rows;
       if (rows.length === 0) return 0;
+      // An id is unique only with its receive time (an import may bring one id twice, at two
+      // times, in one transaction): the seal's position would step over the copies its batch
+      // left, so they join this seal.
+      if (rows.length === max) {
+        const last = rows[rows.length - 1]!;
+        const taken = rows.filter((row) => row[0] === last[0] && row[RECORD_COLUMNS.length] === last[RECORD_COLUMNS.length]).map((row) => row[2]);
+        rows.push(...(await client.query<[...RowValues, string]>({
+          text: `SELECT ${R_RECORD_COLUMNS}, r.seal_txid::text FROM records r WHERE r.seal_txid = $1::xid8 AND r.id = $2 AND r.oper_time <> ALL($3::bigint[])`,
+          values: [last[RECORD_COLUMNS.length], last[0], taken],
+          rowMode: 'array',
+        })).rows);
+      }
       const records = rows.map(recordOfValues);
       const added = leavesPerLog(records);
       const stored = (await client.query<LogHeadRow>('SELECT * FROM log_heads WHERE vdn = ANY($1::int[])', [[...added.keys()]])).rows;
