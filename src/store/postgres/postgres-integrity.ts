@@ -31,6 +31,10 @@ async function sealedPosition(db: pg.Pool | pg.PoolClient): Promise<[string, str
   return [rows[0]!.txid, rows[0]!.id];
 }
 
+/** A seal's read of records: each row its RECORD_COLUMNS values, then its transaction (at TXID). */
+const SEAL_READ = `SELECT ${R_RECORD_COLUMNS}, r.seal_txid::text FROM records r`;
+const TXID = RECORD_COLUMNS.length;
+
 export type Transaction = <T>(work: (client: pg.PoolClient) => Promise<T>) => Promise<T>;
 
 /** The condition for the tile parts holding leaves `start` to `end - 1` of a log, its integers written in (binaryRows takes no parameters). */
@@ -102,7 +106,7 @@ export class PostgresIntegrity implements IntegrityRepository {
       await client.query('SET LOCAL enable_sort = off');
       // As arrays, as the SQLite sealer reads them: no object of named columns per row.
       const rows = (await client.query<[...RowValues, string]>({
-        text: `SELECT ${R_RECORD_COLUMNS}, r.seal_txid::text FROM records r
+        text: `${SEAL_READ}
                WHERE (r.seal_txid, r.id) > ($1::xid8, $2::text) AND r.seal_txid < pg_snapshot_xmin(pg_current_snapshot())
                ORDER BY r.seal_txid, r.id LIMIT $3`,
         values: [...(await sealedPosition(client)), max],
@@ -114,10 +118,10 @@ export class PostgresIntegrity implements IntegrityRepository {
       // left, so they join this seal.
       if (rows.length === max) {
         const last = rows[rows.length - 1]!;
-        const taken = rows.filter((row) => row[0] === last[0] && row[RECORD_COLUMNS.length] === last[RECORD_COLUMNS.length]).map((row) => row[2]);
+        const taken = rows.filter((row) => row[0] === last[0] && row[TXID] === last[TXID]).map((row) => row[2]);
         rows.push(...(await client.query<[...RowValues, string]>({
-          text: `SELECT ${R_RECORD_COLUMNS}, r.seal_txid::text FROM records r WHERE r.seal_txid = $1::xid8 AND r.id = $2 AND r.oper_time <> ALL($3::bigint[])`,
-          values: [last[RECORD_COLUMNS.length], last[0], taken],
+          text: `${SEAL_READ} WHERE r.seal_txid = $1::xid8 AND r.id = $2 AND r.oper_time <> ALL($3::bigint[])`,
+          values: [last[TXID], last[0], taken],
           rowMode: 'array',
         })).rows);
       }
@@ -169,7 +173,7 @@ export class PostgresIntegrity implements IntegrityRepository {
         [changed.map(([vdn]) => vdn), changed.map(([, h]) => h.size), changed.map(([, h]) => Buffer.from(packFrontier(h.frontier)))],
       );
       const last = rows[rows.length - 1]!;
-      await client.query('UPDATE log_state SET sealed_txid = $1, sealed_id = $2', [last[RECORD_COLUMNS.length], last[0]]);
+      await client.query('UPDATE log_state SET sealed_txid = $1, sealed_id = $2', [last[TXID], last[0]]);
       return rows.length;
     });
   }
