@@ -152,6 +152,23 @@ describe('serve --workers 2: signals and failures', () => {
     }
   }, 90_000);
 
+  it('stops, with every record, when asked while the worker it replaces is still starting', async () => {
+    const [db, upstream] = await Promise.all([join(tempDir(), 'restarting.db'), startSimulator()]);
+    const gw = await startWorkers(db, upstream, ['--durable']);
+    try {
+      await callThrough(gw.endpoint, 40, newAgent());
+      process.kill(workerPids(gw)[0]!, 'SIGKILL');
+      await expect.poll(() => gw.output().stdout, { timeout: 15_000, interval: 5 }).toContain('worker died; starting another');
+      const exit = gw.stop(); // the replacement is not listening yet: it must still hear of the stop
+      const late = new Promise((resolve) => setTimeout(resolve, 30_000, 'still running 30 s later'));
+      expect(await Promise.race([exit, late])).toBe(0);
+      expect((await storedIds(db)).length).toBe(40);
+    } finally {
+      await gw.stop('SIGKILL');
+      await upstream.stop();
+    }
+  }, 90_000);
+
   it('exits 1 with the reason when a worker cannot start', async () => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));

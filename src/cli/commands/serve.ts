@@ -210,19 +210,24 @@ Examples:
         import('../../server/cluster/worker.js'),
       ]);
       const role = workerRole();
-      const server = await startServer(config, role);
-      if (!role) process.stderr.write(startNotice(config, server, 1));
+      const starting = startServer(config, role);
+      // Heard from the start: the server answers calls before it has finished starting (its sealer
+      // starts after it listens), so a stop asked for meanwhile waits for it, then writes their records.
       onStopRequests((reason, forced) => {
         if (forced) process.exit(1);
-        server.app.log.info({ reason }, 'shutting down: finishing requests and writing queued records');
-        server.close().then(
-          () => process.exit(0),
-          (error: Error) => {
-            server.app.log.error({ errMessage: error.message }, 'shutdown failed');
-            process.exit(1);
-          },
-        );
+        void starting.then((server) => {
+          server.app.log.info({ reason }, 'shutting down: finishing requests and writing queued records');
+          server.close().then(
+            () => process.exit(0),
+            (error: Error) => {
+              server.app.log.error({ errMessage: error.message }, 'shutdown failed');
+              process.exit(1);
+            },
+          );
+        }, () => undefined); // a failed start is reported below
       });
+      const server = await starting;
       if (role) announceReady(server.endpoint);
+      else process.stderr.write(startNotice(config, server, 1));
     });
 }

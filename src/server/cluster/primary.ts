@@ -47,9 +47,12 @@ export async function startCluster(config: ServerConfig, count: number): Promise
     );
   };
 
+  // The last stop asked for; a worker that was starting then may not have heard it.
+  let stopMessage: StopMessage | undefined;
   const stop = (force = false): void => {
     stopping = true;
     const message: StopMessage = { type: 'calllogs:stop', force };
+    stopMessage = message;
     for (const worker of live) {
       if (worker.isConnected()) worker.send(message);
       else worker.process.kill(force ? 'SIGKILL' : 'SIGTERM');
@@ -72,7 +75,8 @@ export async function startCluster(config: ServerConfig, count: number): Promise
       if (isMetricsRequest(message)) answerMetrics(worker, message.id);
       else if (isReadyMessage(message)) {
         ready = true;
-        onReady?.(message.endpoint);
+        if (stopMessage) worker.send(stopMessage);
+        else onReady?.(message.endpoint);
       }
     });
     worker.once('exit', (code, signal) => {
