@@ -24,35 +24,44 @@ const isDigested = (record: HeldRecord): record is DigestedRecord => 'digest' in
 
 const EXTRA_FIELDS = ['ak', 'clientIp', 'durationMs'] as const;
 
-type ExtraFieldsOf = (id: string) => Pick<CallRecord, typeof EXTRA_FIELDS[number]> | undefined;
+type ExtraFields = Pick<CallRecord, typeof EXTRA_FIELDS[number]>;
+
+/** The proof's extra fields of the leaves with an id: one entry, or one a copy where an id is stored twice. */
+type ExtraFieldsOf = (id: string) => readonly ExtraFields[];
 
 /** The proof's extra fields of a record by its id, once their columns are checked. */
 function extraFieldsOf(fields: ProofExtraFields | null): ExtraFieldsOf {
-  if (fields === null) return () => undefined;
+  if (fields === null) return () => [];
   const { ids, ak, clientIp, durationMs } = fields;
   const columns = [ids, ak, clientIp, durationMs];
   const nullable = (type: string) => (value: unknown) => value === null || typeof value === type;
   const wellFormed = columns.every((column) => Array.isArray(column) && column.length === ids.length)
     && ids.every((id) => typeof id === 'string') && ak.every(nullable('string')) && clientIp.every(nullable('string')) && durationMs.every(nullable('number'));
   if (!wellFormed) throw new IntegrityError('proof: its extra fields are not four columns of one length (ids, ak, clientIp, durationMs)');
-  const at = new Map(ids.map((id, i) => [id, i]));
-  return (id) => {
-    const i = at.get(id);
-    return i === undefined ? undefined : { ak: ak[i]!, clientIp: clientIp[i]!, durationMs: durationMs[i]! };
-  };
+  const at = new Map<string, ExtraFields[]>();
+  ids.forEach((id, i) => {
+    const entry = { ak: ak[i]!, clientIp: clientIp[i]!, durationMs: durationMs[i]! };
+    const same = at.get(id);
+    if (same) same.push(entry);
+    else at.set(id, [entry]);
+  });
+  return (id) => at.get(id) ?? [];
 }
 
-/** The whole record its digest covers: its own extra fields where it has them, else the proof's. */
-function completed(record: ProvableRecord, extra: ReturnType<ExtraFieldsOf>, where: string): CallRecord {
-  const whole = { ...record } as Record<string, unknown>;
-  for (const field of EXTRA_FIELDS) {
-    if (whole[field] !== undefined) continue;
-    if (extra === undefined) {
-      throw new IntegrityError(`${where}: neither the records nor the proof carry its access key, address and duration, which its digest covers`);
-    }
-    whole[field] = extra[field];
+/**
+ * The whole records its digest may cover: itself when it carries its extra fields, else one for
+ * each of the proof's entries of its id (its leaf's digest then tells which one is its own).
+ */
+function completions(record: ProvableRecord, extras: readonly ExtraFields[], where: string): CallRecord[] {
+  if (EXTRA_FIELDS.every((field) => record[field] !== undefined)) return [record as CallRecord];
+  if (extras.length === 0) {
+    throw new IntegrityError(`${where}: neither the records nor the proof carry its access key, address and duration, which its digest covers`);
   }
-  return whole as unknown as CallRecord;
+  return extras.map((extra) => {
+    const whole = { ...record } as Record<string, unknown>;
+    for (const field of EXTRA_FIELDS) if (whole[field] === undefined) whole[field] = extra[field];
+    return whole as unknown as CallRecord;
+  });
 }
 
 /** The proof's leaves, their columns checked: ids, receive times and the digests (32 bytes each). */
@@ -159,16 +168,20 @@ export async function verifyProofRange(proof: LogProof, check: ProofKey): Promis
   return proven;
 }
 
+/** What tells records and leaves apart: the id with the receive time, as PostgreSQL may store one id twice, at two times. */
+const recordKey = (id: string, operTime: number): string => `${operTime} ${id}`;
+
 /**
  * When the records are exactly the range's leaves in leaf order, forwards or backwards (as exports
  * list them), each leaf's record by its position: matching a million records then needs no map of
  * their ids (a fifth of `calllogs verify`'s time). Otherwise undefined.
  */
-function recordAtLeaf(records: readonly HeldRecord[], ids: readonly string[]): ((i: number) => HeldRecord) | undefined {
+function recordAtLeaf(records: readonly HeldRecord[], { ids, operTimes }: Pick<ProvenRange, 'ids' | 'operTimes'>): ((i: number) => HeldRecord) | undefined {
   const last = ids.length - 1;
+  const isLeaf = (record: HeldRecord, i: number) => record.id === ids[i] && record.operTime === operTimes[i];
   if (records.length !== ids.length) return undefined;
-  if (records.every((record, i) => record.id === ids[i])) return (i) => records[i]!;
-  if (records.every((record, i) => record.id === ids[last - i])) return (i) => records[last - i]!;
+  if (records.every((record, i) => isLeaf(record, i))) return (i) => records[i]!;
+  if (records.every((record, i) => isLeaf(record, last - i))) return (i) => records[last - i]!;
   return undefined;
 }
 
@@ -188,27 +201,40 @@ export function verifyRecordsInRange(records: readonly HeldRecord[], proven: Pro
   const { firstLeaf: first, ids, operTimes, digests } = proven;
   const checkLeaf = (record: HeldRecord, i: number): void => {
     const where = `record ${record.id} (leaf ${first + i} of ${name})`;
-    const recordsDigest = isDigested(record) ? record.digest : recordDigest(check.hashing, completed(record, proven.extraFields(record.id), where));
-    if (record.operTime !== operTimes[i] || !equalHashes(recordsDigest, digestAt(digests, i))) {
-      throw new IntegrityError(`${where} was changed: it does not match its leaf`);
-    }
+    const leafDigest = digestAt(digests, i);
+    const matches = isDigested(record)
+      ? equalHashes(record.digest, leafDigest)
+      : completions(record, proven.extraFields(record.id), where).some((whole) => equalHashes(recordDigest(check.hashing, whole), leafDigest));
+    if (record.operTime !== operTimes[i] || !matches) throw new IntegrityError(`${where} was changed: it does not match its leaf`);
   };
-  const atLeaf = recordAtLeaf(records, ids);
+  const atLeaf = recordAtLeaf(records, proven);
   if (atLeaf) {
     for (let i = 0; i < ids.length; i++) checkLeaf(atLeaf(i), i);
   } else {
     const held = new Map<string, HeldRecord>();
     for (const record of records) {
-      if (held.has(record.id)) throw new IntegrityError(`record ${record.id} appears more than once in the records`);
-      held.set(record.id, record);
+      const key = recordKey(record.id, record.operTime);
+      if (held.has(key)) throw new IntegrityError(`record ${record.id} appears more than once in the records`);
+      held.set(key, record);
     }
+    const unmatched: number[] = [];
     for (let i = 0; i < ids.length; i++) {
-      const record = held.get(ids[i]!);
-      const operTime = operTimes[i]!;
-      if (record) {
-        held.delete(record.id);
+      const key = recordKey(ids[i]!, operTimes[i]!);
+      const record = held.get(key);
+      if (!record) unmatched.push(i);
+      else {
+        held.delete(key);
         checkLeaf(record, i);
-      } else if (check.window && operTime >= check.window.fromMs && operTime < check.window.toMs) {
+      }
+    }
+    // A record left over with the id of a leaf left over had its receive time changed: checked against that leaf, it fails.
+    const leftOver = new Map<string, HeldRecord>();
+    for (const record of held.values()) if (!leftOver.has(record.id)) leftOver.set(record.id, record);
+    for (const i of unmatched) {
+      const record = leftOver.get(ids[i]!);
+      const operTime = operTimes[i]!;
+      if (record) checkLeaf(record, i);
+      else if (check.window && operTime >= check.window.fromMs && operTime < check.window.toMs) {
         throw new IntegrityError(`record ${ids[i]} (leaf ${first + i} of ${name}), received ${new Date(operTime).toISOString()}, is missing from the records`);
       }
     }
