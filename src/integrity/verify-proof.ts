@@ -29,8 +29,12 @@ type ExtraFields = Pick<CallRecord, typeof EXTRA_FIELDS[number]>;
 /** The proof's extra fields of the leaves with an id: one entry, or one a copy where an id is stored twice. */
 type ExtraFieldsOf = (id: string) => readonly ExtraFields[];
 
-/** The proof's extra fields of a record by its id, once their columns are checked. */
-function extraFieldsOf(fields: ProofExtraFields | null): ExtraFieldsOf {
+/**
+ * The proof's extra fields of a record by its id, once their columns are checked, and no id listed
+ * more often than the leaves name it (a record lacking them tries each entry of its id: a proof
+ * listing one id a million times would otherwise make a verifier hash without end).
+ */
+function extraFieldsOf(fields: ProofExtraFields | null, leafIds: readonly string[]): ExtraFieldsOf {
   if (fields === null) return () => [];
   const { ids, ak, clientIp, durationMs } = fields;
   const columns = [ids, ak, clientIp, durationMs];
@@ -45,6 +49,11 @@ function extraFieldsOf(fields: ProofExtraFields | null): ExtraFieldsOf {
     if (same) same.push(entry);
     else at.set(id, [entry]);
   });
+  const excess = new Map([...at].filter(([, entries]) => entries.length > 1).map(([id, entries]) => [id, entries.length]));
+  if (excess.size > 0) {
+    for (const id of leafIds) if (excess.has(id)) excess.set(id, excess.get(id)! - 1);
+    for (const [id, more] of excess) if (more > 0) throw new IntegrityError(`proof: its extra fields list record ${id} more often than its leaves do`);
+  }
   return (id) => at.get(id) ?? [];
 }
 
@@ -129,7 +138,7 @@ export async function verifyProofRange(proof: LogProof, check: ProofKey): Promis
   const vdn = proof.vdnId ?? 0;
   const name = logName(vdn);
   const leaves = leavesOf(proof);
-  const extraFields = extraFieldsOf(proof.extraFields ?? null);
+  const extraFields = extraFieldsOf(proof.extraFields ?? null, leaves.ids);
   const first = proof.firstLeaf ?? 0;
   const count = leaves.ids.length;
   const proven: ProvenRange = { vdn, checkpointed: proof.checkpoint !== null, treeSize: proof.treeSize, firstLeaf: first, ...leaves, extraFields };

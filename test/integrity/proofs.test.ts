@@ -175,6 +175,9 @@ describe.each(stores)('the proof interface on %s', (_name, newDb) => {
       [{ extraFields: { ...extras, ak: extras.ak.slice(1) } }, /proof: its extra fields are not four columns of one length/],
       [{ extraFields: { ...extras, durationMs: extras.durationMs.map(String) as never } }, /proof: its extra fields are not four columns of one length/],
       [{ extraFields: null }, /neither the records nor the proof carry its access key, address and duration/],
+      // A record lacking its extra fields tries each entry of its id: no more of them than its leaves.
+      [{ extraFields: { ids: [...extras.ids, extras.ids[0]!], ak: [...extras.ak, 'ak-other'], clientIp: [...extras.clientIp, null], durationMs: [...extras.durationMs, 1] } },
+        new RegExp(`proof: its extra fields list record ${extras.ids[0]} more often than its leaves do`)],
       [{ checkpoint: null }, /VDN 2: the proof lists leaves but no checkpoint/],
     ];
     for (const [change, message] of malformed) {
