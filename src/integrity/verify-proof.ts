@@ -26,7 +26,7 @@ const EXTRA_FIELDS = ['ak', 'clientIp', 'durationMs'] as const;
 
 type ExtraFields = Pick<CallRecord, typeof EXTRA_FIELDS[number]>;
 
-/** The proof's extra fields of the leaves with an id: one entry, or one a copy where an id is stored twice. */
+/** The proof's extra fields of the leaves with an id: one entry, or one per copy where an id is stored twice. */
 type ExtraFieldsOf = (id: string) => readonly ExtraFields[];
 
 /**
