@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from './tmp.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
@@ -30,10 +31,14 @@ export interface ServeProcess {
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
-/** Starts `calllogs serve` on a free port and waits until it listens. */
+/**
+ * Starts `calllogs serve` on a free port and waits until it listens. It runs in a folder of its own:
+ * a PostgreSQL store keeps its local files (key files, credentials, spill) in `./data`, which must
+ * not be the checkout's.
+ */
 export function startServe(args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], { env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], { cwd: tempDir(), env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     let stopping = false;
