@@ -11,6 +11,8 @@ import { iterateRecords, type RecordsParams } from './records.js';
 import { DEFAULT_RETRY, withRetry, type RetryOptions } from './retry.js';
 import { CalllogsApiError, CalllogsTransportError } from './errors.js';
 import { signRequest } from '../auth/sign-request.js';
+import type { ProofVerification } from '../integrity/verify-proof.js';
+import { verifyWindow, type WindowVerificationOptions, type WindowVerificationParams } from './window-proofs.js';
 
 export interface CalllogsClientOptions {
   /** `https://host:port` of the calllogs service (or the vendor's server). */
@@ -98,6 +100,15 @@ export class CalllogsClient {
     const { vdnId, ...body } = params;
     const { resultCode: _code, resultDesc: _desc, returnCode: _rcode, returnDesc: _rdesc, ...proof } = await this.post<ProofResponseBody>(`/rest/isales/v1/openapi/campaigns/${vdnId}/calllogs/proof`, body, signal);
     return proof;
+  }
+
+  /**
+   * Fetches every record of a VDN's range and the proofs of its tamper-evident log, and checks them
+   * offline against the pinned key, as `calllogs verify` checks an export (window-proofs.ts).
+   * Resolves with the records and leaves proven; throws an IntegrityError naming the first thing wrong.
+   */
+  verifyWindow(params: WindowVerificationParams, options: WindowVerificationOptions): Promise<ProofVerification> {
+    return verifyWindow(this, this.timeZone, params, options);
   }
 
   private async post<T>(path: string, body: object, signal: AbortSignal | undefined): Promise<T> {

@@ -3,6 +3,7 @@ export { signRequest, type SignRequestInput } from '../auth/sign-request.js';
 export { CalllogsClient, type CalllogsClientOptions, type PageParams, type ProofParams, type RecordParams, type StatsParams } from './calllogs-client.js';
 export { CalllogsApiError, CalllogsTransportError } from './errors.js';
 export type { RecordsParams } from './records.js';
+export type { WindowVerificationOptions, WindowVerificationParams } from './window-proofs.js';
 export type { FilterParams } from './filters.js';
 export type { RetryOptions } from './retry.js';
 export type { QueryResponseBody, ErrorBody } from '../contract/response.js';

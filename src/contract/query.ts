@@ -10,6 +10,18 @@ export const MAX_WINDOW_SECONDS = 7 * 24 * 3600;
 export const MIN_VDN = 1;
 export const MAX_VDN = 9999;
 
+/**
+ * The seconds from `fromMs` to `lastMs` (both whole seconds, both included) cut into the windows
+ * one proof may cover, at most MAX_WINDOW_SECONDS each: `[fromMs, toMs)`, in order.
+ */
+export function proofWindows(fromMs: number, lastMs: number): { fromMs: number; toMs: number }[] {
+  const windows: { fromMs: number; toMs: number }[] = [];
+  for (let begin = fromMs; begin <= lastMs; begin += MAX_WINDOW_SECONDS * 1000) {
+    windows.push({ fromMs: begin, toMs: Math.min(begin + MAX_WINDOW_SECONDS * 1000, lastMs + 1000) });
+  }
+  return windows;
+}
+
 /** `url` filter: an exact recorded path, or (with a trailing `*`) a path prefix. */
 export type UrlFilter = { kind: 'exact'; value: string } | { kind: 'prefix'; value: string };
 

@@ -1,12 +1,16 @@
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyStore } from '../../src/auth/key-store.js';
 import { CalllogsApiError, CalllogsClient, nodeHashing, parseVerifierKey, verifyEd25519, verifyLogProof, type LogProof, type ProvableRecord } from '../../src/client/index.js';
 import { parseInstant } from '../../src/contract/time.js';
+import { formatVerifierKey, parseCheckpointText, signedNote } from '../../src/integrity/checkpoint.js';
+import { readLogKey } from '../../src/integrity/key-file.js';
+import { generateSigningKey, signMessage } from '../../src/integrity/node-crypto.js';
 import { defaultConfig } from '../../src/server/config.js';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
 import { call } from '../helpers/server.js';
-import { createTestDatabase, postgresAvailable } from '../helpers/pg.js';
+import { createTestDatabase, onDatabase, postgresAvailable } from '../helpers/pg.js';
 import { makeRecord } from '../helpers/records.js';
 import { tempDir } from '../helpers/tmp.js';
 import { sealEverything } from '../helpers/sealing.js';
@@ -39,8 +43,10 @@ describe.each(stores)('the proof interface on %s', (_name, newDb) => {
     ...oddExtras.map(([ak, clientIp, durationMs], i) => makeRecord({ vdnId: 3, operTime: DAY1 + 2 * DAY + i * 1000, ak, clientIp, durationMs })),
   ];
 
+  let db: string;
+
   beforeAll(async () => {
-    const db = await newDb();
+    db = await newDb();
     server = await startServer({
       ...defaultConfig(), db, port: 0, logLevel: 'silent', timeZone: 'UTC',
       spillDir: join(dir, 'spill'), integrity: { ...defaultConfig().integrity, keyFile: join(dir, 'log-key.json') },
@@ -228,5 +234,43 @@ describe.each(stores)('the proof interface on %s', (_name, newDb) => {
     const latest = await call(server.endpoint, '/checkpoints/latest', { method: 'GET' });
     expect(latest.json.checkpoints.map((c: { vdnId: number }) => c.vdnId).sort()).toEqual([2, 3]);
     expect(latest.text).not.toMatch(/ak-2|10\.0\.0\.9|queryObsResultDetail/);
+  });
+
+  it('client.verifyWindow: a range of any length checked in one call, --since included, and a record changed in the database named', async () => {
+    const latest = await call(server.endpoint, '/checkpoints/latest', { method: 'GET' });
+    const { publicKey } = latest.json as { publicKey: string };
+    const noteOf = (vdn: number) => (latest.json.checkpoints as { vdnId: number; checkpoint: string }[]).find((c) => c.vdnId === vdn)!.checkpoint;
+    // Nine days: two proof windows (the interface proves 7 days at a time).
+    const range = { vdnId: 2, from: new Date(DAY1 - 3 * DAY), to: new Date(DAY1 + 6 * DAY - 1) };
+    const expected = (await exported('2022-08-17T00:00:00', '2022-08-25T23:59:59')).length;
+    expect(expected).toBeGreaterThanOrEqual(500);
+    const proven = await client.verifyWindow(range, { publicKey });
+    expect(proven).toMatchObject({ records: expected, firstLeaf: 0 });
+    expect(proven.lastLeaf).toBeGreaterThanOrEqual(expected - 1); // the calls recorded meanwhile are VDN 2's leaves too
+    await expect(client.verifyWindow(range, { publicKey, since: noteOf(2) })).resolves.toMatchObject({ records: expected });
+    await expect(client.verifyWindow(range, { publicKey, since: noteOf(3) })).rejects.toThrow(/^since: the saved checkpoint is of another log \(\S+\/vdn\/3\), not of VDN 2$/);
+    // A checkpoint saved when the log was larger than it is now (its newest part cut off since):
+    // signed with the service's own key, so only its size gives it away.
+    const own = readLogKey(join(dir, 'log-key.json'), undefined, () => undefined);
+    const head = parseCheckpointText(noteOf(2).slice(0, noteOf(2).indexOf('\n\n') + 1));
+    const larger = `${head.origin}\n${head.size + 100}\n${Buffer.alloc(32, 7).toString('base64')}\n`;
+    await expect(client.verifyWindow(range, { publicKey, since: signedNote(larger, own.note, signMessage(own, new TextEncoder().encode(larger))) }))
+      .rejects.toThrow(new RegExp(`^VDN 2: the log is smaller than the checkpoint saved earlier \\(size ${head.size + 100}\\): its history was rewritten or truncated$`));
+    const other = formatVerifierKey(generateSigningKey('calllogs-other').note);
+    await expect(client.verifyWindow(range, { publicKey: other })).rejects.toThrow(/VDN 2: checkpoint: not signed by the pinned key calllogs-other\+/);
+    await expect(client.verifyWindow({ ...range, to: new Date(DAY1 - 4 * DAY) }, { publicKey })).rejects.toThrow(RangeError);
+
+    const [victim] = await exported('2022-08-21T00:00:10', '2022-08-21T00:00:10');
+    const setDesc = async (desc: string) => {
+      if (db.startsWith('postgres')) await onDatabase(db, (c) => c.query('UPDATE records SET result_desc = $1 WHERE id = $2', [desc, victim!.id]));
+      else new Database(db).prepare('UPDATE records SET result_desc = ? WHERE id = ?').run(desc, victim!.id);
+    };
+    await setDesc('rewritten');
+    try {
+      await expect(client.verifyWindow(range, { publicKey })).rejects.toThrow(new RegExp(`^record ${victim!.id} \\(leaf \\d+ of VDN 2\\) was changed: it does not match its leaf$`));
+    } finally {
+      await setDesc(victim!.resultDesc);
+    }
+    await expect(client.verifyWindow(range, { publicKey })).resolves.toMatchObject({ records: expected });
   });
 });

@@ -1,12 +1,13 @@
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { MAX_VDN, MAX_WINDOW_SECONDS, MIN_VDN } from '../../contract/query.js';
+import { MAX_VDN, MIN_VDN, proofWindows } from '../../contract/query.js';
 import { toRecordLine, type RecordLine } from '../../contract/record.js';
-import { epochMsToWallTime, formatWallTime, processTimeZone } from '../../contract/time.js';
+import { processTimeZone } from '../../contract/time.js';
 import { logProofJsonParts } from '../../contract/proof.js';
 import { proofFileBytes } from '../../integrity/proof-file.js';
 import { buildProof } from '../../integrity/proofs.js';
+import { proofWindowParams } from '../../client/window-proofs.js';
 import { readCheckpointNotes, unsignedCheckpoint } from '../saved-checkpoints.js';
 import { CliError } from '../cli-error.js';
 import { clientFor, withRemoteOptions, type RemoteOptions } from '../credentials.js';
@@ -128,11 +129,9 @@ async function exportFromServer(options: ExportOptions): Promise<void> {
       // The interface proves at most 7 days at a time, like the query: one proof per window.
       const fromTreeSize = savedTreeSize(options, vdnId);
       const windows: Parameters<typeof proofFileBytes>[1] = [];
-      const wall = (ms: number) => formatWallTime(epochMsToWallTime(ms, timeZone));
-      for (let begin = fromMs; begin <= toMs; begin += MAX_WINDOW_SECONDS * 1000) {
-        const end = Math.min(begin + MAX_WINDOW_SECONDS * 1000 - 1000, toMs);
-        const proof = await client.proof({ vdnId, beginTime: wall(begin), endTime: wall(end), ...(fromTreeSize ? { fromTreeSize } : {}) });
-        windows.push({ fromMs: begin, toMs: end + 1000, proofJson: [JSON.stringify(proof)] });
+      for (const window of proofWindows(fromMs, toMs)) {
+        const proof = await client.proof({ vdnId, ...proofWindowParams(window, timeZone), ...(fromTreeSize ? { fromTreeSize } : {}) });
+        windows.push({ ...window, proofJson: [JSON.stringify(proof)] });
       }
       writeFileSync(options.proof, proofFileBytes(vdnId, windows));
     }
