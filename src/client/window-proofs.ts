@@ -10,10 +10,30 @@ import { logName, logOrigin } from '../integrity/seal.js';
 import { verifyLogProof, type ProofVerification, type ProvableRecord } from '../integrity/verify-proof.js';
 import { CalllogsApiError } from './errors.js';
 
-/** The proof call's window (`yyyy-MM-dd HH:mm:ss` in the server's zone) for `[fromMs, toMs)` of whole seconds. */
-export function proofWindowParams(window: { fromMs: number; toMs: number }, timeZone: string): { beginTime: string; endTime: string } {
+/** What a proof is read through: the client's proof call. */
+export interface ProofSource {
+  proof(params: { vdnId: number; beginTime: string; endTime: string; fromTreeSize?: number }, signal?: AbortSignal): Promise<LogProof>;
+}
+
+/**
+ * The proof of a VDN's log for `[fromMs, toMs)` (whole seconds, at most 7 days; asked for in the
+ * server's zone), from a checkpoint held already when `fromTreeSize` is given. The server refuses
+ * a size beyond its log's: that is named as the truncation it is.
+ */
+export function windowProof(
+  source: ProofSource,
+  { vdnId, window, timeZone, fromTreeSize, signal }: { vdnId: number; window: { fromMs: number; toMs: number }; timeZone: string; fromTreeSize?: number; signal?: AbortSignal },
+): Promise<LogProof> {
   const wall = (ms: number) => formatWallTime(epochMsToWallTime(ms, timeZone));
-  return { beginTime: wall(window.fromMs), endTime: wall(window.toMs - 1000) };
+  const params = { vdnId, beginTime: wall(window.fromMs), endTime: wall(window.toMs - 1000), ...(fromTreeSize === undefined ? {} : { fromTreeSize }) };
+  return source.proof(params, signal).catch((error: unknown) => {
+    const beyondTheLog = error instanceof CalllogsApiError && error.resultCode === CODES.WRONG_VALUE.code
+      && /^fromTreeSize: must be at most the latest checkpoint's tree size/.test(error.resultDesc);
+    if (beyondTheLog) {
+      throw new IntegrityError(`${logName(vdnId)}: the log is smaller than the checkpoint saved earlier (size ${fromTreeSize}): its history was rewritten or truncated`, { cause: error });
+    }
+    throw error;
+  });
 }
 
 export interface WindowVerificationParams {
@@ -36,9 +56,8 @@ export interface WindowVerificationOptions {
 }
 
 /** What `verifyWindow` reads through: the client's records and proofs. */
-export interface WindowSource {
+export interface WindowSource extends ProofSource {
   records(params: WindowVerificationParams): AsyncIterable<OpenapiLog>;
-  proof(params: { vdnId: number; beginTime: string; endTime: string; fromTreeSize?: number }, signal?: AbortSignal): Promise<LogProof>;
 }
 
 /**
@@ -70,17 +89,9 @@ export async function verifyWindow(
     if (at === -1) throw new IntegrityError(`record ${log.id}, received ${log.operTime}, is outside the range asked for`);
     held[at]!.push({ ...log, operTime, vdnId });
   }
-  const proofOf = (window: { fromMs: number; toMs: number }) =>
-    source.proof({ vdnId, ...proofWindowParams(window, timeZone), ...(since ? { fromTreeSize: since.size } : {}) }, signal).catch((error: unknown) => {
-      // The server refuses a saved size beyond its log's: the history was cut short since.
-      if (since && error instanceof CalllogsApiError && error.resultCode === CODES.WRONG_VALUE.code && /fromTreeSize/.test(error.resultDesc)) {
-        throw new IntegrityError(`${logName(vdnId)}: the log is smaller than the checkpoint saved earlier (size ${since.size}): its history was rewritten or truncated`, { cause: error });
-      }
-      throw error;
-    });
   const total: ProofVerification = { records: 0, firstLeaf: null, lastLeaf: null, treeSize: 0 };
   for (const [i, window] of windows.entries()) {
-    const proof = await proofOf(window);
+    const proof = await windowProof(source, { vdnId, window, timeZone, fromTreeSize: since?.size, signal });
     const proven = await verifyLogProof(held[i]!, proof, { ...check, window, since: since && { size: since.size, root: since.root } });
     total.records += proven.records;
     total.treeSize = Math.max(total.treeSize, proven.treeSize);

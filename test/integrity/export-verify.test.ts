@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { request } from 'undici';
 import { expect, it } from 'vitest';
-import { formatVerifierKey } from '../../src/integrity/checkpoint.js';
+import { formatVerifierKey, signedNote } from '../../src/integrity/checkpoint.js';
 import { newLogKey, readLogKey, writeLogKey } from '../../src/integrity/key-file.js';
-import { generateSigningKey, type LogSigningKey } from '../../src/integrity/node-crypto.js';
+import { generateSigningKey, signMessage, type LogSigningKey } from '../../src/integrity/node-crypto.js';
 import { Sealer } from '../../src/server/sealer.js';
 import { openStore } from '../../src/store/open.js';
 import { runCli, startServe } from '../helpers/cli.js';
@@ -59,6 +59,15 @@ it('calllogs export --proof from a server and calllogs verify FILE: offline, nam
     expect(exported.code).toBe(0);
     const verify = (...extra: string[]) => runCli(['verify', out, '--public-key', publicKey, ...extra]);
     expect(await verify('--since', saved)).toMatchObject({ code: 0, stdout: 'verified: 200 records, leaves 0..199 of VDN 2, checkpoint size 400\n' });
+    // A checkpoint saved when the log was larger (signed with the service's own key): the export
+    // names the truncation rather than the server's refusal of its size.
+    const own = readLogKey(join(dir, 'log-signing-key.json'), undefined, () => undefined);
+    const larger = `${own.note.name}/vdn/2\n500\n${Buffer.alloc(32, 7).toString('base64')}\n`;
+    writeFileSync(join(dir, 'larger.txt'), signedNote(larger, own.note, signMessage(own, new TextEncoder().encode(larger))));
+    expect(await runCli(['export', '--vdn', '2', '--from', '2022-08-20 10:00:00', '--to', '2022-08-20 10:09:59', '--out', join(dir, 'x.ndjson'),
+      '--proof', join(dir, 'x.proof.json'), '--since', join(dir, 'larger.txt'), ...remote])).toMatchObject({
+      code: 1, stderr: 'calllogs: error: VDN 2: the log is smaller than the checkpoint saved earlier (size 500): its history was rewritten or truncated\n',
+    });
 
     const records = readFileSync(out, 'utf8').trim().split('\n');
     writeFileSync(out, records.map((l, i) => (i === 3 ? l.replace('"httpStatus":200', '"httpStatus":201').replace('"httpStatus":500', '"httpStatus":501') : l)).join('\n'));

@@ -7,7 +7,7 @@ import { processTimeZone } from '../../contract/time.js';
 import { logProofJsonParts } from '../../contract/proof.js';
 import { proofFileBytes } from '../../integrity/proof-file.js';
 import { buildProof } from '../../integrity/proofs.js';
-import { proofWindowParams } from '../../client/window-proofs.js';
+import { windowProof } from '../../client/window-proofs.js';
 import { readCheckpointNotes, unsignedCheckpoint } from '../saved-checkpoints.js';
 import { CliError } from '../cli-error.js';
 import { clientFor, withRemoteOptions, type RemoteOptions } from '../credentials.js';
@@ -130,7 +130,7 @@ async function exportFromServer(options: ExportOptions): Promise<void> {
       const fromTreeSize = savedTreeSize(options, vdnId);
       const windows: Parameters<typeof proofFileBytes>[1] = [];
       for (const window of proofWindows(fromMs, toMs)) {
-        const proof = await client.proof({ vdnId, ...proofWindowParams(window, timeZone), ...(fromTreeSize ? { fromTreeSize } : {}) });
+        const proof = await windowProof(client, { vdnId, window, timeZone, fromTreeSize });
         windows.push({ ...window, proofJson: [JSON.stringify(proof)] });
       }
       writeFileSync(options.proof, proofFileBytes(vdnId, windows));
