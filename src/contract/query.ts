@@ -12,13 +12,14 @@ export const MAX_VDN = 9999;
 
 /**
  * The seconds from `fromMs` to `lastMs` (both whole seconds, both included) cut into the windows
- * one proof may cover, at most MAX_WINDOW_SECONDS each: `[fromMs, toMs)`, in order.
+ * one proof call may ask for: `[fromMs, toMs)`, in order. Each is 6 days 23 hours of real time at
+ * most, so that its wall-clock span stays within MAX_WINDOW_SECONDS in any zone (a spring-forward
+ * hour makes 7 real days read as 7 days and an hour).
  */
 export function proofWindows(fromMs: number, lastMs: number): { fromMs: number; toMs: number }[] {
+  const step = (MAX_WINDOW_SECONDS - 3600) * 1000;
   const windows: { fromMs: number; toMs: number }[] = [];
-  for (let begin = fromMs; begin <= lastMs; begin += MAX_WINDOW_SECONDS * 1000) {
-    windows.push({ fromMs: begin, toMs: Math.min(begin + MAX_WINDOW_SECONDS * 1000, lastMs + 1000) });
-  }
+  for (let begin = fromMs; begin <= lastMs; begin += step) windows.push({ fromMs: begin, toMs: Math.min(begin + step, lastMs + 1000) });
   return windows;
 }
 

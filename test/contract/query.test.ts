@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CalllogsError } from '../../src/contract/codes.js';
 import { parseJsonBody, isJsonContentType } from '../../src/contract/body.js';
-import { parseVdnId, queryWindow, validateQueryBody } from '../../src/contract/query.js';
-import { formatOperTime, parseInstant } from '../../src/contract/time.js';
+import { MAX_WINDOW_SECONDS, parseVdnId, proofWindows, queryWindow, validateQueryBody } from '../../src/contract/query.js';
+import { epochMsToWallTime, formatOperTime, parseInstant, wallSecondsBetween } from '../../src/contract/time.js';
 import { Temporal } from 'temporal-polyfill';
 import { seededRandom } from '../helpers/seeded.js';
 
@@ -193,6 +193,28 @@ describe('parseInstant', () => {
         expected = undefined;
       }
       expect([text, parseInstant(text)]).toEqual([text, expected]);
+    }
+  });
+});
+
+describe('proofWindows', () => {
+  it('tiles a range with windows the proof interface accepts in any zone, across daylight-saving changes', () => {
+    const cases: [string, number, number][] = [
+      ['Europe/Berlin', Date.parse('2026-03-01T00:00:00Z'), Date.parse('2026-04-15T12:34:56Z')],
+      ['America/New_York', Date.parse('2026-10-20T00:00:00Z'), Date.parse('2026-11-30T23:59:59Z')],
+      ['Australia/Lord_Howe', Date.parse('2026-09-20T00:00:00Z'), Date.parse('2026-10-20T00:00:00Z')],
+      ['UTC', Date.parse('2026-01-01T00:00:00Z'), Date.parse('2026-01-01T00:00:00Z')],
+    ];
+    for (const [zone, fromMs, lastMs] of cases) {
+      const windows = proofWindows(fromMs, lastMs);
+      expect(windows[0]!.fromMs, zone).toBe(fromMs);
+      expect(windows.at(-1)!.toMs, zone).toBe(lastMs + 1000);
+      windows.forEach((window, i) => {
+        if (i > 0) expect(window.fromMs, zone).toBe(windows[i - 1]!.toMs);
+        const span = wallSecondsBetween(epochMsToWallTime(window.fromMs, zone), epochMsToWallTime(window.toMs - 1000, zone));
+        expect(span, `${zone} window ${i}`).toBeLessThanOrEqual(MAX_WINDOW_SECONDS);
+        expect(span, `${zone} window ${i}`).toBeGreaterThanOrEqual(0);
+      });
     }
   });
 });
