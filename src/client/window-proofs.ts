@@ -62,7 +62,7 @@ export interface WindowSource extends ProofSource {
 
 /**
  * Every record of a VDN's range, checked against its signed log as `calllogs verify` checks an
- * export: the records first, then one proof per 7 days (so the checkpoint covers them); each record a
+ * export: the records first, then one proof per window (proofWindows; so the checkpoint covers them); each record a
  * leaf, unchanged; no leaf received in the range missing; the checkpoint signed by the pinned key;
  * with `since`, the log extends the saved checkpoint. Throws an IntegrityError naming the first thing wrong.
  */
