@@ -62,9 +62,10 @@ export interface WindowSource extends ProofSource {
 
 /**
  * Every record of a VDN's range, checked against its signed log as `calllogs verify` checks an
- * export: the records first, then one proof per window (proofWindows; so the checkpoint covers them); each record a
- * leaf, unchanged; no leaf received in the range missing; the checkpoint signed by the pinned key;
- * with `since`, the log extends the saved checkpoint. Throws an IntegrityError naming the first thing wrong.
+ * export. The records are read first, then each window's proof (proofWindows), so that the
+ * checkpoint covers them. Each record is a leaf, unchanged; no leaf received in the range is
+ * missing; the checkpoint is signed by the pinned key; with `since`, the log extends the saved
+ * checkpoint. Throws an IntegrityError naming the first thing wrong.
  */
 export async function verifyWindow(
   source: WindowSource,
