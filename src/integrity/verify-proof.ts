@@ -43,16 +43,21 @@ function extraFieldsOf(fields: ProofExtraFields | null, leafIds: readonly string
     && ids.every((id) => typeof id === 'string') && ak.every(nullable('string')) && clientIp.every(nullable('string')) && durationMs.every(nullable('number'));
   if (!wellFormed) throw new IntegrityError('proof: its extra fields are not four columns of one length (ids, ak, clientIp, durationMs)');
   const at = new Map<string, ExtraFields[]>();
+  const repeated = new Set<string>();
   ids.forEach((id, i) => {
     const entry = { ak: ak[i]!, clientIp: clientIp[i]!, durationMs: durationMs[i]! };
     const same = at.get(id);
-    if (same) same.push(entry);
-    else at.set(id, [entry]);
+    if (same) {
+      same.push(entry);
+      repeated.add(id);
+    } else at.set(id, [entry]);
   });
-  const excess = new Map([...at].filter(([, entries]) => entries.length > 1).map(([id, entries]) => [id, entries.length]));
-  if (excess.size > 0) {
-    for (const id of leafIds) if (excess.has(id)) excess.set(id, excess.get(id)! - 1);
-    for (const [id, more] of excess) if (more > 0) throw new IntegrityError(`proof: its extra fields list record ${id} more often than its leaves do`);
+  if (repeated.size > 0) {
+    const leafCount = new Map<string, number>();
+    for (const id of leafIds) if (repeated.has(id)) leafCount.set(id, (leafCount.get(id) ?? 0) + 1);
+    for (const id of repeated) {
+      if (at.get(id)!.length > (leafCount.get(id) ?? 0)) throw new IntegrityError(`proof: its extra fields list record ${id} more often than its leaves do`);
+    }
   }
   return (id) => at.get(id) ?? [];
 }
