@@ -10,11 +10,16 @@ export function skipWhitespace(text: string, i: number): number {
   return i;
 }
 
+const BACKSLASH = 0x5c;
+
 /** Index just past the string starting at `start` (a `"`), or -1 when the text ends inside it. */
 export function stringEnd(text: string, start: number): number {
-  for (let i = start + 1; i < text.length; i += 1) {
-    if (text[i] === '\\') i += 1;
-    else if (text[i] === '"') return i + 1;
+  // indexOf finds each quote natively (a string's text is skipped, not walked); a quote after an
+  // odd run of backslashes is escaped. The run cannot reach back past the opening quote.
+  for (let quote = text.indexOf('"', start + 1); quote >= 0; quote = text.indexOf('"', quote + 1)) {
+    let backslashes = 0;
+    while (text.charCodeAt(quote - 1 - backslashes) === BACKSLASH) backslashes += 1;
+    if (backslashes % 2 === 0) return quote + 1;
   }
   return -1;
 }
@@ -63,7 +68,9 @@ export function* members(text: string): Generator<Member> {
       const colon = skipWhitespace(text, end);
       const object = open[open.length - 1] ?? -1;
       if (object >= 0 && text[colon] === ':') {
-        yield { key: JSON.parse(text.slice(i, end)) as string, valueStart: skipWhitespace(text, colon + 1), object };
+        // Valid JSON: a key without a backslash is its text as it stands.
+        const raw = text.slice(i + 1, end - 1);
+        yield { key: raw.includes('\\') ? (JSON.parse(text.slice(i, end)) as string) : raw, valueStart: skipWhitespace(text, colon + 1), object };
         i = colon + 1;
         continue;
       }

@@ -27,7 +27,11 @@ export function extractResult(text: string): ExtractedResult | undefined {
   return { code: code ?? '', desc: desc ?? '' };
 }
 
-/** Top-level string and number fields of a JSON object named in WANTED, first occurrence each. */
+/**
+ * Top-level string and number fields of a JSON object named in WANTED, first occurrence each. Once
+ * `resultCode` and `resultDesc` are both found no later field can change the result: the scan stops
+ * there, before the answer's data (which vendors put after them).
+ */
 function scanTopLevelScalars(text: string): Map<string, string> {
   const found = new Map<string, string>();
   let i = skipWhitespace(text, 0);
@@ -47,6 +51,7 @@ function scanTopLevelScalars(text: string): Map<string, string> {
     if (key !== undefined && WANTED.has(key) && !found.has(key)) {
       const scalar = scalarText(text.slice(i, valueEnd));
       if (scalar !== undefined) found.set(key, scalar);
+      if (found.has(CODE_FIELDS[0]) && found.has(DESC_FIELDS[0])) return found;
     }
     i = skipWhitespace(text, valueEnd);
     if (text[i] !== ',') return found;
