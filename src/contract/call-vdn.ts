@@ -12,6 +12,15 @@ export function fieldKey(name: string): string {
 }
 
 const VDN_KEY = fieldKey('vdnId');
+/**
+ * A name reads as VDN_KEY exactly when it is v, d, n, i, d in order, in any case, with `_` and `-`
+ * anywhere: no other character lower-cases to one of these letters or to nothing. Tested directly,
+ * without building fieldKey's lower-cased copy of each of a large body's keys.
+ */
+const VDN_LETTERS = [...VDN_KEY].join('[_-]*');
+const IS_VDN_KEY = new RegExp(`^[_-]*${VDN_LETTERS}[_-]*$`, 'i');
+/** Where a JSON text could hold such a key: those letters in the text, or an escape. A body without either is not walked. */
+const MAY_HOLD_VDN_KEY = new RegExp(`${VDN_LETTERS}|\\\\`, 'i');
 
 /**
  * The VDN of a call to one of our own interfaces: the path's `campaigns/{vdnId}` as the contract
@@ -101,10 +110,11 @@ function bodyVdns(contentType: string | undefined, body: Uint8Array): number[] {
   if (charset !== undefined && !/^utf-?8$/i.test(charset)) throw fieldError('CONVERSION_ERROR', 'body', 'must be UTF-8 (charset=utf-8 or none)');
   const text = bodyText(body, 'refuse');
   parseJsonText(text);
+  if (!MAY_HOLD_VDN_KEY.test(text)) return [];
   const found: number[] = [];
   const objectsWithOne = new Set<number>();
   for (const { key, valueStart, object } of members(text)) {
-    if (fieldKey(key) !== VDN_KEY) continue;
+    if (!IS_VDN_KEY.test(key)) continue;
     if (objectsWithOne.has(object)) throw fieldError('WRONG_COMBINATION', 'vdnId', 'is given more than once in one object');
     objectsWithOne.add(object);
     found.push(plainVdn(literalAt(text, valueStart), 'vdnId'));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { forwardedCallVdn, ownCallVdn, type ForwardedCall } from '../../src/contract/call-vdn.js';
+import { fieldKey, forwardedCallVdn, ownCallVdn, type ForwardedCall } from '../../src/contract/call-vdn.js';
 import { readRequestTarget, reroutingHeaderRefusal } from '../../src/contract/request-target.js';
+import { pick, seededRandom } from '../helpers/seeded.js';
 
 const codeOf = (thrower: () => unknown): string => {
   try {
@@ -106,5 +107,22 @@ describe('the VDN of a call', () => {
       [{ contentType: 'application/json;charset="IBM037"', body: Buffer.from('{"vdnId":2}') }, '02000008'],
     ];
     for (const [patch, code] of cases) expect([patch, codeOf(() => forwardedCallVdn(call(patch)))]).toEqual([patch, code]);
+  });
+
+  it('finds a body key at any depth exactly when it reads as vdnId, however it is spelled', () => {
+    const rng = seededRandom(20261203);
+    // Each letter of vdnId in either case, as an escape, or a look-alike; separators and noise between.
+    const spellings = [['v', 'V', '\\u0076', '\\u0056', 'w'], ['d', 'D', '\\u0064'], ['n', 'N', 'ñ'], ['i', 'I', 'İ', 'ı', '\\u0049'], ['d', 'D', 'K']];
+    const between = ['', '', '', '_', '-', '__', '.', ' '];
+    let matches = 0;
+    for (let n = 0; n < 4000; n += 1) {
+      const literal = pick(rng, between) + spellings.map((letter) => pick(rng, rng() < 0.85 ? [letter[0]!, letter[1]!] : letter) + pick(rng, between)).join('');
+      const key = JSON.parse(`"${literal}"`) as string;
+      const reads = fieldKey(key) === fieldKey('vdnId');
+      matches += reads ? 1 : 0;
+      const text = rng() < 0.5 ? `{"${literal}":7,"callNos":["1"]}` : `{"tasks":[{"name":"x"},{"${literal}":7}]}`;
+      expect([literal, forwardedCallVdn(call(json(text)))]).toEqual([literal, reads ? 7 : null]);
+    }
+    expect(matches).toBeGreaterThan(500);
   });
 });
