@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { matchRoute } from '../../src/record/catalog.js';
 import { loadRedactionRules } from '../../src/record/redaction-config.js';
-import { createRedactor, DEFAULT_REDACTION } from '../../src/record/redact.js';
+import { createRedactor, DEFAULT_REDACTION, maskPhone } from '../../src/record/redact.js';
 import { describeRequest } from '../../src/record/request-params.js';
 import { extractResult } from '../../src/record/response-result.js';
+import { pick, seededRandom } from '../helpers/seeded.js';
 import { tempDir } from '../helpers/tmp.js';
 
 describe('the route catalog', () => {
@@ -75,6 +76,31 @@ describe('default redaction, as recorded', () => {
     // The README's example.
     expect(describeRequest({ pathParams: {}, query: '', body: { vdnId: 2, callNos: ['13812345678'], remark: 'call back 13800001111', serverPwd: 'x' } },
       createRedactor())).toBe('{"vdnId":2,"callNos":["138****5678"],"remark":"call back 138****1111","serverPwd":"******"}');
+  });
+
+  it('a phone number keeps its first 3 and last 4 digits of 8 or more, wherever the digits stand among other characters', () => {
+    const rng = seededRandom(20261203);
+    const pieces = ['1', '3', '8', '0', '9', '+', '-', ' ', '(', 'x', '٣', '１', '😀'];
+    const asDefined = (value: string): string => {
+      const digits = value.replace(/\D/g, '').length;
+      if (digits < 8) return value.replace(/\d/g, '*');
+      let seen = 0;
+      return value.replace(/\d/g, (d) => {
+        seen += 1;
+        return seen <= 3 || seen > digits - 4 ? d : '*';
+      });
+    };
+    for (let n = 0; n < 5000; n += 1) {
+      const value = Array.from({ length: Math.floor(rng() * 20) }, () => pick(rng, pieces)).join('');
+      expect([value, maskPhone(value)]).toEqual([value, asDefined(value)]);
+    }
+  });
+
+  it('names its fields by what they are however often and in whatever spelling they recur', () => {
+    const redact = createRedactor();
+    const rows = Array.from({ length: 5000 }, (_, i) => ({ [i % 2 ? 'Server_Pwd' : 'serverpwd']: 'x', [i % 3 ? 'callNo' : 'CALL-NO']: '13812345678', [`note${i}`]: 'n' }));
+    const masked = redact(rows) as Record<string, string>[];
+    expect(masked.every((row, i) => Object.values(row).join() === `******,138****5678,n` && Object.keys(row).join() === Object.keys(rows[i]!).join())).toBe(true);
   });
 });
 
