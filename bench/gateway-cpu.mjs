@@ -5,7 +5,10 @@
 // run alternately: this checkout recording (verify + record), this checkout with --no-recording,
 // the floor (bench/lib/bare-proxy.mjs: what any Node proxy pays here, with an access-log line), and
 // with --baseline another checkout's build (a worktree of an earlier commit, built), recording.
-// Usage: npm run build && node bench/gateway-cpu.mjs [--baseline DIR] [--rounds 3] [--calls 30000]
+// The calls are the benchmark's signed GET, or with --body BYTES a signed POST of a JSON body of about
+// that size (a bulk list of numbers to call, with its VDN: what the body's VDN reading, redaction
+// and the record cost).
+// Usage: npm run build && node bench/gateway-cpu.mjs [--baseline DIR] [--rounds 3] [--calls 30000] [--body BYTES]
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -17,10 +20,22 @@ import { signRequest } from '../dist/auth/sign-request.js';
 import { listening } from './lib/processes.mjs';
 
 const { values } = parseArgs({
-  options: { baseline: { type: 'string' }, rounds: { type: 'string', default: '3' }, calls: { type: 'string', default: '30000' } },
+  options: {
+    baseline: { type: 'string' },
+    rounds: { type: 'string', default: '3' },
+    calls: { type: 'string', default: '30000' },
+    body: { type: 'string', default: '0' },
+  },
 });
 const HERE = fileURLToPath(new URL('..', import.meta.url));
-const PATH = '/rest/isales/v1/openapi/campaigns/2?status=0&curPage=1&rowsPerPage=3';
+const BODY_BYTES = Number(values.body);
+const PATH = BODY_BYTES ? '/rest/isales/v1/openapi/obs/business/callnos' : '/rest/isales/v1/openapi/campaigns/2?status=0&curPage=1&rowsPerPage=3';
+const METHOD = BODY_BYTES ? 'POST' : 'GET';
+/** About BODY_BYTES of JSON: a VDN and numbers to call (14 bytes each as JSON). */
+const BODY = BODY_BYTES
+  ? JSON.stringify({ vdnId: 2, callNos: Array.from({ length: Math.max(1, Math.round(BODY_BYTES / 14)) }, (_, i) => String(13800000000 + i)) })
+  : undefined;
+const BODY_HEADERS = BODY ? { 'content-type': 'application/json' } : {};
 const CALLS = Number(values.calls);
 const BARE_PROXY = new URL('./lib/bare-proxy.mjs', import.meta.url).pathname;
 
@@ -43,7 +58,8 @@ function cpuMs(pid) {
 }
 
 const load = (url, headers, amount) =>
-  new Promise((resolve, reject) => autocannon({ url, headers, connections: 16, amount }, (e, r) => (e ? reject(e) : resolve(r))));
+  new Promise((resolve, reject) =>
+    autocannon({ url, method: METHOD, headers, body: BODY, connections: 16, amount }, (e, r) => (e ? reject(e) : resolve(r))));
 
 /** Starts a case's process; resolves with it, the URL to load and the headers to send. */
 async function gateway(root, extra) {
@@ -51,13 +67,13 @@ async function gateway(root, extra) {
   const gw = await listening(process.execPath, [join(root, 'dist/cli/main.js'), 'serve', '--port', '0', '--db', db, '--upstream', upstream.url, '--log-level', 'warn', ...extra]);
   const { ak, sk } = JSON.parse(readFileSync(join(db, '..', 'credentials.json'), 'utf8'));
   const url = gw.url + PATH;
-  return { child: gw.child, url, headers: signRequest({ ak, sk, method: 'GET', url }) };
+  return { child: gw.child, url, headers: signRequest({ ak, sk, method: METHOD, url, headers: BODY_HEADERS, body: BODY }) };
 }
 
 async function bareProxy() {
   const dir = mkdtempSync(join(tmpdir(), 'calllogs-cpu-'));
   const proxy = await listening(process.execPath, [BARE_PROXY, upstream.url, '0', join(dir, 'access.json')]);
-  return { child: proxy.child, url: proxy.url + PATH, headers: {} };
+  return { child: proxy.child, url: proxy.url + PATH, headers: BODY_HEADERS };
 }
 
 async function measure(start) {
@@ -89,7 +105,8 @@ const cases = {
 const results = Object.fromEntries(Object.keys(cases).map((name) => [name, []]));
 const fmt = (x) => x.toFixed(1).padStart(6);
 const line = (m) => `${fmt(m.total)} µs   event loop ${fmt(m.loopUser)} user ${fmt(m.loopSys)} sys   other threads ${fmt(m.otherUser)} user ${fmt(m.otherSys)} sys`;
-console.log(`CPU per call: GET ${PATH}, ${CALLS} calls per round, 16 connections; gateways verify (and record)`);
+const call = BODY ? `POST ${PATH} with ${BODY.length.toLocaleString('en-US')} bytes of JSON` : `GET ${PATH}`;
+console.log(`CPU per call: ${call}, ${CALLS} calls per round, 16 connections; gateways verify (and record)`);
 try {
   for (let round = 1; round <= Number(values.rounds); round += 1) {
     for (const [name, start] of Object.entries(cases)) {

@@ -1,6 +1,6 @@
 // The floor for bench/gateway-cpu.mjs: the least a Node forwarding proxy does per call — node:http
-// in, undici's dispatch out over keep-alive connections, the answer buffered and sent on, one JSON
-// access-log line — with no checks and no record. What any Node proxy pays on this machine.
+// in, undici's dispatch out over keep-alive connections (a body streamed), the answer buffered and
+// sent on, one JSON access-log line — with no checks and no record. What any Node proxy pays here.
 // Usage: node bare-proxy.mjs UPSTREAM_URL PORT LOG_FILE   (prints "listening on <url>")
 import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:http';
@@ -16,7 +16,8 @@ const server = createServer((req, res) => {
   const chunks = [];
   let status = 502;
   let headers = {};
-  pool.dispatch({ method: req.method, path: req.url, headers: req.headers }, {
+  // A request body streams on as it arrives (bench/gateway-cpu.mjs --body).
+  pool.dispatch({ method: req.method, path: req.url, headers: req.headers, body: req.headers['content-length'] ? req : undefined }, {
     onRequestStart() {},
     onResponseStart(_controller, statusCode, answerHeaders) {
       status = statusCode;
