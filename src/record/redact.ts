@@ -49,6 +49,8 @@ const isDigit = (code: number): boolean => code >= 0x30 && code <= 0x39;
 export function maskPhone(value: string): string {
   let digits = 0;
   for (let i = 0; i < value.length; i += 1) if (isDigit(value.charCodeAt(i))) digits += 1;
+  // Digits only, as most numbers to call are: three pieces, not a piece per character.
+  if (digits === value.length && digits >= 8) return value.slice(0, 3) + '*'.repeat(digits - 7) + value.slice(-4);
   let masked = '';
   let seen = 0;
   for (let i = 0; i < value.length; i += 1) {
