@@ -1,6 +1,7 @@
-import { bodyText, parseJsonText } from './body.js';
+import { bodyText } from './body.js';
 import { fieldError } from './codes.js';
 import { literalAt, members } from './json-scan.js';
+import { parseJsonBodyText } from './parsed-bodies.js';
 import { parseVdnId } from './query.js';
 
 /** The `campaigns/{vdnId}` segment of any API version's OpenAPI path. */
@@ -109,7 +110,7 @@ function bodyVdns(contentType: string | undefined, body: Uint8Array): number[] {
   const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1];
   if (charset !== undefined && !/^utf-?8$/i.test(charset)) throw fieldError('CONVERSION_ERROR', 'body', 'must be UTF-8 (charset=utf-8 or none)');
   const text = bodyText(body, 'refuse');
-  parseJsonText(text);
+  parseJsonBodyText(body, text);
   if (!MAY_HOLD_VDN_KEY.test(text)) return [];
   const found: number[] = [];
   const objectsWithOne = new Set<number>();

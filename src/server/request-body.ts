@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { parsedJsonOf } from '../contract/parsed-bodies.js';
 
 /**
  * The body as a value, parsed at most once: the handler's parsed JSON, else JSON if it parses,
@@ -12,8 +13,10 @@ export function bodyValue(request: FastifyRequest): unknown {
   return request.parsedBody;
 }
 
-/** JSON if the bytes parse as JSON, else their text. */
+/** JSON if the bytes parse as JSON (as the VDN reading parsed them, if it did), else their text. */
 export function valueOfBytes(bytes: Buffer): unknown {
+  const parsed = parsedJsonOf(bytes);
+  if (parsed !== undefined) return parsed;
   const text = bytes.toString('utf8');
   try {
     return JSON.parse(text);
