@@ -10,6 +10,7 @@ import {
   type SignableRequest,
 } from '../../src/auth/c2.js';
 import { authenticate } from '../../src/auth/verify.js';
+import { pick, seededRandom } from '../helpers/seeded.js';
 import type { ApiKey } from '../../src/auth/keys.js';
 import { CalllogsError } from '../../src/contract/codes.js';
 import { signRequest } from '../../src/auth/sign-request.js';
@@ -95,6 +96,20 @@ describe('norm', () => {
   it('encodes a leading byte order mark like any other bytes: it is part of what is signed', () => {
     expect(norm(Buffer.from([0xef, 0xbb, 0xbf, 0x7b, 0x7d]))).toBe('%EF%BB%BF%7B%7D');
     expect(norm(Buffer.from('{}'))).toBe('%7B%7D');
+  });
+
+  it('encodes bytes one by one, UTF-8 or not, and text as the bytes UTF-8 makes of it', () => {
+    const rng = seededRandom(20261203);
+    const unreserved = /[A-Za-z0-9\-._~]/;
+    const byByte = (bytes: Uint8Array) =>
+      [...bytes].map((b) => (unreserved.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+    const texts = ['a', 'Z', '~', ' ', '!', '*', '中', '😀', '\ud800', '\udfff', '\ufeff', '%', '\u0000', 'é'];
+    for (let n = 0; n < 3000; n += 1) {
+      const bytes = Uint8Array.from({ length: Math.floor(rng() * 40) }, () => (rng() < 0.5 ? 0x41 + Math.floor(rng() * 60) : Math.floor(rng() * 256)));
+      expect(norm(bytes)).toBe(byByte(bytes));
+      const text = Array.from({ length: Math.floor(rng() * 12) }, () => pick(rng, texts)).join('');
+      expect([text, norm(text)]).toEqual([text, byByte(new TextEncoder().encode(text))]);
+    }
   });
 });
 
