@@ -42,12 +42,16 @@ export function capRequest(serialized: string): string {
   const bytes = Buffer.byteLength(serialized, 'utf8');
   if (bytes <= MAX_REQUEST_BYTES) return serialized;
   const encoded = Buffer.from(serialized, 'utf8');
-  let keep = MAX_REQUEST_BYTES - 1024;
+  const room = MAX_REQUEST_BYTES - 1024;
+  let keep = room;
   for (;;) {
     // Decoding a cut buffer turns a split character into U+FFFD; drop it.
     const prefix = encoded.subarray(0, keep).toString('utf8').replace(/\uFFFD$/, '');
     const marked = JSON.stringify({ truncated: true, originalBytes: bytes, prefix });
-    if (Buffer.byteLength(marked, 'utf8') <= MAX_REQUEST_BYTES) return marked;
-    keep = Math.floor(keep / 2);
+    const size = Buffer.byteLength(marked, 'utf8');
+    if (size <= MAX_REQUEST_BYTES) return marked;
+    // Escaping grew the prefix (every quote of the serialized JSON gains a backslash): keep less
+    // by the same factor, so the next try is about `room` long (it always shrinks).
+    keep = Math.floor((keep * room) / size);
   }
 }

@@ -72,6 +72,14 @@ describe('describeRequest', () => {
     expect(parsed.prefix.startsWith('{"text":"\\"中')).toBe(true);
     expect(capRequest('{"a":1}')).toBe('{"a":1}');
   });
+  it('keeps as much of a capped request as fits, however much escaping grows it', () => {
+    for (const text of ['"'.repeat(70_000), 'x'.repeat(70_000), '\u0001'.repeat(70_000), '中"'.repeat(30_000), '"a'.repeat(40_000)]) {
+      const capped = describeRequest({ pathParams: {}, query: '', body: { text } }, redact);
+      const size = Buffer.byteLength(capped);
+      expect(size).toBeLessThanOrEqual(MAX_REQUEST_BYTES);
+      expect(size, JSON.stringify(text.slice(0, 4))).toBeGreaterThan(MAX_REQUEST_BYTES - 3 * 1024);
+    }
+  });
 });
 
 /** A store whose writes fail while `down()` says so. */
