@@ -3,6 +3,7 @@
  * Node.js APIs: the server's verifier, the SDK's signer and the browser console all build the
  * canonical request here; only the HMAC differs (node:crypto here, WebCrypto in the console).
  */
+import { queryPairs } from '../contract/query-pairs.js';
 
 /** What gets signed: the request as it travels on the wire. */
 export interface SignableRequest {
@@ -29,6 +30,8 @@ export interface AuthorizationParts {
 const HEX = Array.from({ length: 256 }, (_, b) => '%' + b.toString(16).toUpperCase().padStart(2, '0'));
 const UNRESERVED = new Uint8Array(256);
 for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~') UNRESERVED[c.charCodeAt(0)] = 1;
+/** Text norm leaves as it is, as most query names and values are. */
+const ALL_UNRESERVED = /^[A-Za-z0-9\-._~]*$/;
 const HEX_DIGITS = new TextEncoder().encode('0123456789ABCDEF');
 const PERCENT = 0x25;
 const ascii = new TextDecoder();
@@ -36,6 +39,7 @@ const ascii = new TextDecoder();
 /** Percent-encodes every byte of the UTF-8 text except `A-Z a-z 0-9 - . _ ~`, with upper-case hex. */
 export function norm(input: string | Uint8Array): string {
   if (typeof input !== 'string') return normBytes(input);
+  if (ALL_UNRESERVED.test(input)) return input;
   try {
     return encodeUriStrict(input);
   } catch {
@@ -72,7 +76,7 @@ function normBytes(bytes: Uint8Array): string {
 /** `k=v` pairs of the query, decoded as a server reads them, normalized and sorted by code unit. */
 export function canonicalQuery(query: string): string {
   const pairs: string[] = [];
-  for (const [k, v] of new URLSearchParams(query)) pairs.push(norm(k) + '=' + (v ? norm(v) : ''));
+  for (const [k, v] of queryPairs(query)) pairs.push(norm(k) + '=' + (v ? norm(v) : ''));
   return pairs.sort(compareCodeUnits).join('&');
 }
 

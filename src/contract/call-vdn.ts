@@ -3,6 +3,7 @@ import { fieldError } from './codes.js';
 import { literalAt, members } from './json-scan.js';
 import { parseJsonBodyText } from './parsed-bodies.js';
 import { parseVdnId } from './query.js';
+import { queryPairs } from './query-pairs.js';
 
 /** The `campaigns/{vdnId}` segment of any API version's OpenAPI path. */
 const CAMPAIGNS_SEGMENT = /^\/rest\/isales\/v\d+\/openapi\/campaigns\/([^/]*)/;
@@ -78,7 +79,7 @@ function parameterVdns(text: string): number[] {
   // A name that reads as vdnId has a v, plain or percent-encoded: most queries need no parsing.
   if (!/[vV%]/.test(text)) return [];
   const found: number[] = [];
-  for (const [name, value] of new URLSearchParams(text)) {
+  for (const [name, value] of queryPairs(text)) {
     if (fieldKey(name) === VDN_KEY) found.push(plainVdn(value, 'vdnId'));
   }
   if (found.length > 1) throw fieldError('WRONG_COMBINATION', 'vdnId', 'is given more than once');

@@ -1,3 +1,4 @@
+import { queryPairs } from '../contract/query-pairs.js';
 import type { Redactor } from './redact.js';
 
 /** The recorded `request` is capped at this many UTF-8 bytes (contract.md §3). */
@@ -24,7 +25,7 @@ export function describeRequest(input: RequestInput, redact: Redactor): string {
   for (const [name, value] of Object.entries(input.pathParams)) {
     params[name] = name === 'vdnId' && /^\d{1,4}$/.test(value) ? Number(value) : value;
   }
-  for (const [name, value] of new URLSearchParams(input.query)) {
+  for (const [name, value] of queryPairs(input.query)) {
     const previous = params[name];
     params[name] = previous === undefined ? value : Array.isArray(previous) ? [...previous, value] : [previous, value];
   }
