@@ -35,12 +35,15 @@ export const CATALOG: CatalogRoute[] = [
 interface CompiledRoute {
   route: CatalogRoute;
   segments: string[];
+  /** The parameter's name at each `{name}` segment, undefined at a literal one. */
+  names: (string | undefined)[];
   literals: number;
 }
 
 const COMPILED: CompiledRoute[] = CATALOG.map((route) => {
   const segments = route.pattern.split('/');
-  return { route, segments, literals: segments.filter((s) => !s.startsWith('{')).length };
+  const names = segments.map((s) => (s.startsWith('{') ? s.slice(1, -1) : undefined));
+  return { route, segments, names, literals: names.filter((n) => n === undefined).length };
 }).sort((a, b) => b.literals - a.literals);
 
 export interface RouteMatch {
@@ -49,20 +52,23 @@ export interface RouteMatch {
   params: Record<string, string>;
 }
 
+function matches({ segments: pattern, names }: CompiledRoute, segments: string[]): boolean {
+  if (pattern.length !== segments.length) return false;
+  for (let i = 0; i < pattern.length; i += 1) {
+    if (names[i] === undefined ? pattern[i] !== segments[i] : segments[i] === '') return false;
+  }
+  return true;
+}
+
 /** Finds the catalog interface of a path (a `RequestTarget` path that is not refused); the most specific pattern wins. */
 export function matchRoute(path: string): RouteMatch {
   if (!path.startsWith(RECORDED_PREFIX)) return { route: undefined, params: {} };
   const segments = path.slice(RECORDED_PREFIX.length).split('/');
-  for (const { route, segments: pattern } of COMPILED) {
-    if (pattern.length !== segments.length) continue;
-    const params: Record<string, string> = {};
-    const ok = pattern.every((p, i) => {
-      const s = segments[i]!;
-      if (!p.startsWith('{')) return p === s;
-      params[p.slice(1, -1)] = s;
-      return s.length > 0;
-    });
-    if (ok) return { route, params };
-  }
-  return { route: undefined, params: {} };
+  const found = COMPILED.find((compiled) => matches(compiled, segments));
+  if (!found) return { route: undefined, params: {} };
+  const params: Record<string, string> = {};
+  found.names.forEach((name, i) => {
+    if (name !== undefined) params[name] = segments[i]!;
+  });
+  return { route: found.route, params };
 }

@@ -34,6 +34,7 @@ describe('route catalog', () => {
     expect(matchRoute('/rest/isales/v1/openapi/campaigns/2/calllogs').route?.name).toBe('queryCalllogs');
     expect(matchRoute('/rest/isales/v1/openapi/campaigns/2/callNoType/query').route?.name).toBe('queryCallNoType');
     expect(matchRoute('/rest/isales/v1/openapi/unknown').route).toBeUndefined();
+    expect(matchRoute('/rest/isales/v1/openapi/campaigns//77/pause').route).toBeUndefined();
   });
 });
 
