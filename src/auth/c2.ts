@@ -1,12 +1,12 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { BoundedMap } from '../contract/bounded-map.js';
 import { authPrefix, canonicalRequest, type AuthorizationParts, type SignableRequest } from './c2-canonical.js';
 
 /** The C2 signature with node:crypto; the canonical request comes from c2-canonical.ts. */
 export * from './c2-canonical.js';
 
-/** Derived keys already computed, by SK and prefix: a busy client signs many calls per second. */
-const signingKeys = new Map<string, string>();
-const SIGNING_KEYS_KEPT = 4096;
+/** Derived keys already computed, by SK and prefix: a busy client signs many calls per second (past seconds are never asked for again). */
+const signingKeys = new BoundedMap<string, string>(4096);
 
 /**
  * The key a signature is made with, HMAC(SK, prefix). The prefix names the AK, the second and the
@@ -17,8 +17,6 @@ export function signingKey(sk: string, prefix: string): string {
   let key = signingKeys.get(id);
   if (key === undefined) {
     key = createHmac('sha256', sk).update(prefix).digest('hex');
-    // Bounded: past seconds are never asked for again, so starting over loses nothing that matters.
-    if (signingKeys.size >= SIGNING_KEYS_KEPT) signingKeys.clear();
     signingKeys.set(id, key);
   }
   return key;

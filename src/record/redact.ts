@@ -1,3 +1,4 @@
+import { BoundedMap } from '../contract/bounded-map.js';
 import { fieldKey } from '../contract/call-vdn.js';
 
 /**
@@ -37,7 +38,6 @@ export const TOO_DEEP = '[nested too deep]';
 export type Redactor = (value: unknown) => unknown;
 
 type FieldKind = 'secret' | 'phone' | 'other';
-const FIELD_KINDS_KEPT = 4096;
 
 const isDigit = (code: number): boolean => code >= 0x30 && code <= 0x39;
 
@@ -68,15 +68,13 @@ export function createRedactor(rules: RedactionRules = DEFAULT_REDACTION): Redac
   const secretNames = new Set(rules.secretFields.map(fieldKey));
   const secretParts = rules.secretFieldParts.map(fieldKey);
   const phoneNames = new Set(rules.phoneFields.map(fieldKey));
-  const kinds = new Map<string, FieldKind>();
+  const kinds = new BoundedMap<string, FieldKind>(4096);
   /** What a field is, by its name as given: a large body repeats a few names thousands of times. */
   const kindOf = (key: string): FieldKind => {
     let kind = kinds.get(key);
     if (kind === undefined) {
       const name = fieldKey(key);
       kind = secretNames.has(name) || secretParts.some((part) => name.includes(part)) ? 'secret' : phoneNames.has(name) ? 'phone' : 'other';
-      // Bounded: names come from callers; starting over only costs the lookups again.
-      if (kinds.size >= FIELD_KINDS_KEPT) kinds.clear();
       kinds.set(key, kind);
     }
     return kind;
