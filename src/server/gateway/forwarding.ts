@@ -78,7 +78,7 @@ export async function exchange(call: ReceivedCall, route: string, forwarding: Fo
       { method: call.method, url: forwardedUrl(call.target), headers: upstreamHeaders(call, forwarding), body: call.body },
       RESULT_PREFIX_BYTES,
     );
-    metrics.upstreamSeconds.observe({ route }, (answer.headersAt - started) / 1000);
+    metrics.upstreamSeconds.observe(route, (answer.headersAt - started) / 1000);
     return answer;
   } catch (error) {
     const failure: CalllogsError = upstreamFailure(error);
