@@ -11,7 +11,7 @@
 // Usage: npm run build && node bench/gateway-cpu.mjs [--baseline DIR] [--rounds 3] [--calls 30000] [--body BYTES]
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,23 +61,24 @@ const load = (url, headers, amount) =>
   new Promise((resolve, reject) =>
     autocannon({ url, method: METHOD, headers, body: BODY, connections: 16, amount }, (e, r) => (e ? reject(e) : resolve(r))));
 
-/** Starts a case's process; resolves with it, the URL to load and the headers to send. */
+/** Starts a case's process; resolves with it, the URL to load, the headers to send and its directory. */
 async function gateway(root, extra) {
-  const db = join(mkdtempSync(join(tmpdir(), 'calllogs-cpu-')), 'calllogs.db');
+  const dir = mkdtempSync(join(tmpdir(), 'calllogs-cpu-'));
+  const db = join(dir, 'calllogs.db');
   const gw = await listening(process.execPath, [join(root, 'dist/cli/main.js'), 'serve', '--port', '0', '--db', db, '--upstream', upstream.url, '--log-level', 'warn', ...extra]);
   const { ak, sk } = JSON.parse(readFileSync(join(db, '..', 'credentials.json'), 'utf8'));
   const url = gw.url + PATH;
-  return { child: gw.child, url, headers: signRequest({ ak, sk, method: METHOD, url, headers: BODY_HEADERS, body: BODY }) };
+  return { child: gw.child, url, headers: signRequest({ ak, sk, method: METHOD, url, headers: BODY_HEADERS, body: BODY }), dir };
 }
 
 async function bareProxy() {
   const dir = mkdtempSync(join(tmpdir(), 'calllogs-cpu-'));
   const proxy = await listening(process.execPath, [BARE_PROXY, upstream.url, '0', join(dir, 'access.json')]);
-  return { child: proxy.child, url: proxy.url + PATH, headers: BODY_HEADERS };
+  return { child: proxy.child, url: proxy.url + PATH, headers: BODY_HEADERS, dir };
 }
 
 async function measure(start) {
-  const { child, url, headers } = await start();
+  const { child, url, headers, dir } = await start();
   try {
     await load(url, headers, 5000); // warm-up: JIT, connections
     const before = cpuMs(child.pid);
@@ -92,6 +93,7 @@ async function measure(start) {
   } finally {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
