@@ -1,3 +1,4 @@
+import { BoundedMap } from '../contract/bounded-map.js';
 import type { KeyRepository, StoredKey } from '../store/types.js';
 import { generateAk, generateSk, type ApiKey } from './keys.js';
 import { isSealed, openSecret, sealSecret } from './secrets.js';
@@ -20,7 +21,7 @@ export const DEFAULT_KEY_CACHE_MS = 5000;
  * cost a store read; a disable or delete, here or on another instance, takes effect within the TTL.
  */
 export class KeyStore {
-  private readonly cache = new Map<string, { key: ApiKey | undefined; expires: number }>();
+  private readonly cache = new BoundedMap<string, { key: ApiKey | undefined; expires: number }>(10_000);
 
   constructor(
     private readonly repo: KeyRepository,
@@ -50,7 +51,6 @@ export class KeyStore {
     if (cached && cached.expires > now) return cached.key;
     const stored = await this.repo.get(ak);
     const key = stored && { ...stored, sk: openSecret(stored.sk, this.masterKey) };
-    if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(ak, { key, expires: now + this.cacheMs });
     return key;
   }
