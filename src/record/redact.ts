@@ -35,7 +35,12 @@ export const SECRET_MASK = '******';
 export const MAX_DEPTH = 32;
 export const TOO_DEEP = '[nested too deep]';
 
-export type Redactor = (value: unknown) => unknown;
+/**
+ * A value's JSON text with its sensitive parts masked. A `Map` is written as an object with its
+ * entries in their order (a call's parameters: any name is a field, `__proto__` and `constructor`
+ * too); plain objects as `JSON.stringify` writes them, every own field included.
+ */
+export type Redactor = (value: unknown) => string;
 
 type FieldKind = 'secret' | 'phone' | 'other';
 
@@ -79,29 +84,45 @@ export function createRedactor(rules: RedactionRules = DEFAULT_REDACTION): Redac
     }
     return kind;
   };
-  const phoneRuns = rules.phoneValuePattern === null ? undefined : new RegExp(`(?<!\\d)(?:${rules.phoneValuePattern})(?!\\d)`, 'g');
-  const maskRuns = (text: string): string => (phoneRuns ? text.replace(phoneRuns, maskPhone) : text);
+  const runs = rules.phoneValuePattern === null ? undefined : `(?<!\\d)(?:${rules.phoneValuePattern})(?!\\d)`;
+  const phoneRuns = runs === undefined ? undefined : new RegExp(runs, 'g');
+  // Tested first: most values hold no phone number, and a replace with a callback costs far more than a test.
+  const anyPhoneRun = runs === undefined ? undefined : new RegExp(runs);
+  const maskRuns = (text: string): string => (phoneRuns && anyPhoneRun!.test(text) ? text.replace(phoneRuns, maskPhone) : text);
 
-  const maskPhones = (value: unknown, depth: number): unknown => {
-    if (typeof value === 'string' || typeof value === 'number') return maskPhone(String(value));
-    if (Array.isArray(value) && depth < MAX_DEPTH) return value.map((v) => maskPhones(v, depth + 1));
-    return walk(value, depth);
+  /** `"key":value`, or undefined for a value JSON leaves out. */
+  const fieldJson = (key: string, value: unknown, depth: number): string | undefined => {
+    const kind = kindOf(key);
+    const json = kind === 'secret' ? SECRET_JSON : kind === 'phone' ? phonesJson(value, depth) : valueJson(value, depth);
+    return json === undefined ? undefined : `${JSON.stringify(key)}:${json}`;
   };
 
-  const walk = (value: unknown, depth: number): unknown => {
-    if (typeof value === 'string') return maskRuns(value);
-    if (typeof value !== 'object' || value === null) return value;
-    if (depth >= MAX_DEPTH) return TOO_DEEP;
-    if (Array.isArray(value)) return value.map((v) => walk(v, depth + 1));
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      const kind = kindOf(k);
-      if (kind === 'secret') out[k] = SECRET_MASK;
-      else if (kind === 'phone') out[k] = maskPhones(v, depth + 1);
-      else out[k] = walk(v, depth + 1);
-    }
-    return out;
+  const objectJson = (value: object, depth: number): string => {
+    const fields: string[] = [];
+    const add = (field: string | undefined): void => {
+      if (field !== undefined) fields.push(field);
+    };
+    if (value instanceof Map) for (const [key, v] of value as Map<string, unknown>) add(fieldJson(key, v, depth + 1));
+    else for (const key of Object.keys(value)) add(fieldJson(key, (value as Record<string, unknown>)[key], depth + 1));
+    return `{${fields.join(',')}}`;
   };
 
-  return (value) => walk(value, 0);
+  const phonesJson = (value: unknown, depth: number): string | undefined => {
+    if (typeof value === 'string' || typeof value === 'number') return JSON.stringify(maskPhone(String(value)));
+    if (Array.isArray(value) && depth < MAX_DEPTH) return `[${Array.from(value, (v) => phonesJson(v, depth + 1) ?? 'null').join(',')}]`;
+    return valueJson(value, depth);
+  };
+
+  const valueJson = (value: unknown, depth: number): string | undefined => {
+    if (typeof value === 'string') return JSON.stringify(maskRuns(value));
+    if (typeof value !== 'object' || value === null) return JSON.stringify(value);
+    if (depth >= MAX_DEPTH) return TOO_DEEP_JSON;
+    if (Array.isArray(value)) return `[${Array.from(value, (v) => valueJson(v, depth + 1) ?? 'null').join(',')}]`;
+    return objectJson(value, depth);
+  };
+
+  return (value) => valueJson(value, 0) ?? 'null';
 }
+
+const SECRET_JSON = JSON.stringify(SECRET_MASK);
+const TOO_DEEP_JSON = JSON.stringify(TOO_DEEP);

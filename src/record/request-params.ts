@@ -18,21 +18,27 @@ export interface RequestInput {
 
 /**
  * Serializes a call's input parameters as the `request` JSON string: path parameters, query
- * parameters and the fields of a JSON object body, masked by `redact` and capped in size.
+ * parameters and the fields of a JSON object body, masked by `redact` and capped in size. The
+ * parameters are a `Map`, not an object: a name such as `constructor` or `__proto__` is a field
+ * like any other, never a property the object already had.
  */
 export function describeRequest(input: RequestInput, redact: Redactor): string {
-  const params: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(input.pathParams)) {
-    params[name] = name === 'vdnId' && /^\d{1,4}$/.test(value) ? Number(value) : value;
+  const params = new Map<string, unknown>();
+  for (const name in input.pathParams) {
+    const value = input.pathParams[name]!;
+    params.set(name, name === 'vdnId' && /^\d{1,4}$/.test(value) ? Number(value) : value);
   }
   for (const [name, value] of queryPairs(input.query)) {
-    const previous = params[name];
-    params[name] = previous === undefined ? value : Array.isArray(previous) ? [...previous, value] : [previous, value];
+    const previous = params.get(name);
+    params.set(name, previous === undefined ? value : Array.isArray(previous) ? [...previous, value] : [previous, value]);
   }
   const body = input.body;
-  if (typeof body === 'object' && body !== null && !Array.isArray(body)) Object.assign(params, body);
-  else if (body !== undefined) params.body = body;
-  return capRequest(JSON.stringify(redact(params)));
+  if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+    for (const name of Object.keys(body)) params.set(name, (body as Record<string, unknown>)[name]);
+  } else if (body !== undefined) {
+    params.set('body', body);
+  }
+  return capRequest(redact(params));
 }
 
 /**

@@ -99,7 +99,7 @@ describe('default redaction, as recorded', () => {
   it('names its fields by what they are however often and in whatever spelling they recur', () => {
     const redact = createRedactor();
     const rows = Array.from({ length: 5000 }, (_, i) => ({ [i % 2 ? 'Server_Pwd' : 'serverpwd']: 'x', [i % 3 ? 'callNo' : 'CALL-NO']: '13812345678', [`note${i}`]: 'n' }));
-    const masked = redact(rows) as Record<string, string>[];
+    const masked = JSON.parse(redact(rows)) as Record<string, string>[];
     expect(masked.every((row, i) => Object.values(row).join() === `******,138****5678,n` && Object.keys(row).join() === Object.keys(rows[i]!).join())).toBe(true);
   });
 });
@@ -115,14 +115,14 @@ describe('redaction config files', () => {
     const yaml = loadRedactionRules(write('r.yaml', 'secretFields: [pin]\nphoneFields:\n  - contactTel\n'));
     expect(yaml.secretFields).toEqual([...DEFAULT_REDACTION.secretFields, 'pin']);
     const redact = createRedactor(yaml);
-    expect(redact({ pin: '1234', contact_tel: '13812345678', password: 'x' })).toEqual({ pin: '******', contact_tel: '138****5678', password: '******' });
+    expect(JSON.parse(redact({ pin: '1234', contact_tel: '13812345678', password: 'x' }))).toEqual({ pin: '******', contact_tel: '138****5678', password: '******' });
     const json = loadRedactionRules(write('r.json', '{"phoneValuePattern": null}'));
-    expect(createRedactor(json)({ note: '13812345678' })).toEqual({ note: '13812345678' });
+    expect(createRedactor(json)({ note: '13812345678' })).toBe('{"note":"13812345678"}');
   });
 
   it('can start from nothing', () => {
     const rules = loadRedactionRules(write('r.yml', 'useDefaults: false\nsecretFields: [pin]\n'));
-    expect(createRedactor(rules)({ pin: '1', password: 'p', phone: '13812345678' })).toEqual({ pin: '******', password: 'p', phone: '13812345678' });
+    expect(createRedactor(rules)({ pin: '1', password: 'p', phone: '13812345678' })).toBe('{"pin":"******","password":"p","phone":"13812345678"}');
   });
 
   it('refuses a bad file with a message naming the problem', () => {

@@ -3,13 +3,14 @@ import { describe, expect, it } from 'vitest';
 import type { CallRecord } from '../../src/contract/record.js';
 import { matchRoute } from '../../src/record/catalog.js';
 import { createIdGenerator } from '../../src/record/ids.js';
-import { createRedactor, maskPhone, SECRET_MASK, TOO_DEEP } from '../../src/record/redact.js';
+import { createRedactor, DEFAULT_REDACTION, maskPhone, SECRET_MASK, TOO_DEEP } from '../../src/record/redact.js';
 import { capRequest, describeRequest, MAX_REQUEST_BYTES } from '../../src/record/request-params.js';
 import { SpillFile } from '../../src/record/spill.js';
 import { RecordWriter } from '../../src/record/writer.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { LogStore } from '../../src/store/types.js';
 import { makeRecord } from '../helpers/records.js';
+import { pick, seededRandom } from '../helpers/seeded.js';
 import { tempDir } from '../helpers/tmp.js';
 
 describe('ids', () => {
@@ -41,18 +42,52 @@ describe('route catalog', () => {
 describe('redaction', () => {
   const redact = createRedactor();
   it('replaces secrets whole and keeps 3 + 4 digits of phone numbers', () => {
-    expect(redact({ password: 'p', serverPwd: 'x', sk: 's', SECRET: 1, access_token: 't', calledNo: '13812341234', callerNo: 13812341234,
-      callnos: ['13812341234', '+86 138 1234 1234'], name: 'ok' })).toEqual({
+    expect(JSON.parse(redact({ password: 'p', serverPwd: 'x', sk: 's', SECRET: 1, access_token: 't', calledNo: '13812341234', callerNo: 13812341234,
+      callnos: ['13812341234', '+86 138 1234 1234'], name: 'ok' }))).toEqual({
       password: SECRET_MASK, serverPwd: SECRET_MASK, sk: SECRET_MASK, SECRET: SECRET_MASK, access_token: SECRET_MASK,
       calledNo: '138****1234', callerNo: '138****1234', callnos: ['138****1234', '+86 1** **** 1234'], name: 'ok',
     });
-    expect(redact({ nested: [{ phone: '1234567' }, { token: { a: 1 } }] })).toEqual({ nested: [{ phone: '*******' }, { token: SECRET_MASK }] });
+    expect(JSON.parse(redact({ nested: [{ phone: '1234567' }, { token: { a: 1 } }] }))).toEqual({ nested: [{ phone: '*******' }, { token: SECRET_MASK }] });
     expect(maskPhone('13812341234')).toBe('138****1234');
+  });
+  it('writes what masking each field and then JSON.stringify would, for any shape of body (seeded)', () => {
+    // The reference: the rules applied one field at a time into a new object (every name an own
+    // field, `__proto__` too), then JSON.stringify.
+    const kinds = { secret: /password|pwd|^sk$|secret|token/i, phone: /^(callNo|phone)$/i };
+    const runs = /(?<!\d)\+?\d{11,15}(?!\d)/g;
+    const reference = (value: unknown, depth: number, phone = false): unknown => {
+      if (phone && (typeof value === 'string' || typeof value === 'number')) return maskPhone(String(value));
+      if (typeof value === 'string') return value.replace(runs, maskPhone);
+      if (typeof value !== 'object' || value === null) return value;
+      if (depth >= 32) return TOO_DEEP;
+      if (Array.isArray(value)) return value.map((v) => reference(v, depth + 1, phone));
+      const out = {};
+      for (const key of Object.keys(value)) {
+        const v = (value as Record<string, unknown>)[key];
+        const masked = kinds.secret.test(key) ? SECRET_MASK : reference(v, depth + 1, kinds.phone.test(key));
+        Object.defineProperty(out, key, { value: masked, enumerable: true });
+      }
+      return out;
+    };
+    const rng = seededRandom(20261203);
+    const names = ['a', 'note', 'password', 'userPwd', 'sk', 'token', 'callNo', 'PHONE', '__proto__', 'constructor', 'toString', '1', '07', ''];
+    const strings = ['', 'x', '13812341234', 'call +8613812341234 now', '123456789012345678', 'a"\\\n中', '138-1234-1234'];
+    const valueOf = (depth: number): unknown => {
+      const r = rng();
+      if (depth > 4 || r < 0.35) return pick(rng, [...strings, 13812341234, 0, -2.5, true, false, null]);
+      if (r < 0.55) return Array.from({ length: Math.floor(rng() * 4) }, () => valueOf(depth + 1));
+      const text = Array.from({ length: Math.floor(rng() * 5) }, () => `${JSON.stringify(pick(rng, names))}:${JSON.stringify(valueOf(depth + 1))}`);
+      return JSON.parse(`{${text.join(',')}}`);
+    };
+    for (let i = 0; i < 3000; i++) {
+      const value = valueOf(0);
+      expect(redact(value), JSON.stringify(value)).toBe(JSON.stringify(reference(value, 0)));
+    }
   });
   it('cuts values nested deeper than the limit', () => {
     let deep: unknown = 1;
     for (let i = 0; i < 100_000; i++) deep = [deep];
-    const out = JSON.stringify(redact({ deep }));
+    const out = redact({ deep });
     expect(out).toContain(TOO_DEEP);
   });
 });
@@ -63,6 +98,24 @@ describe('describeRequest', () => {
     expect(describeRequest({ pathParams: { vdnId: '2', defId: '456' }, query: 'a=1&a=2&b=x%20y', body: { limit: 10, password: 'p' } }, redact))
       .toBe('{"vdnId":2,"defId":"456","a":["1","2"],"b":"x y","limit":10,"password":"******"}');
     expect(describeRequest({ pathParams: { vdnId: 'abc' }, query: '', body: 'not json' }, redact)).toBe('{"vdnId":"abc","body":"not json"}');
+  });
+  it('records names that objects already have (constructor, __proto__, toString) as the fields they are', () => {
+    expect(describeRequest({ pathParams: {}, query: 'constructor=1&toString=x&hasOwnProperty=2&valueOf=3', body: undefined }, redact))
+      .toBe('{"constructor":"1","toString":"x","hasOwnProperty":"2","valueOf":"3"}');
+    // Before: __proto__ was dropped and made `length` read an array's length.
+    expect(describeRequest({ pathParams: {}, query: '__proto__=5&length=3&__proto__=6', body: undefined }, redact))
+      .toBe('{"__proto__":["5","6"],"length":"3"}');
+    const body = JSON.parse('{"__proto__":{"password":"p","x":1},"constructor":{"prototype":2},"a":{"__proto__":"13812341234"}}');
+    expect(describeRequest({ pathParams: { vdnId: '2' }, query: 'constructor=q', body }, redact))
+      .toBe('{"vdnId":2,"constructor":{"prototype":2},"__proto__":{"password":"******","x":1},"a":{"__proto__":"138****1234"}}');
+  });
+  it('keeps parameters in the order the call gave them, numeric names included', () => {
+    expect(describeRequest({ pathParams: {}, query: '2=a&b=c&1=d', body: { z: 1, 10: 2 } }, redact)).toBe('{"2":"a","b":"c","1":"d","10":2,"z":1}');
+  });
+  it('masks phone numbers inside any string, and leaves other values as JSON writes them', () => {
+    const values = { note: 'call 13812341234 or +8613812341234, not 123456', n: 13812341234, flags: [true, null, 1.5e300, 0], text: 'a"\\\u0001中' };
+    expect(JSON.parse(redact(values))).toEqual({ ...values, note: 'call 138****1234 or +861******1234, not 123456' });
+    expect(createRedactor({ ...DEFAULT_REDACTION, phoneValuePattern: null })(values)).toBe(JSON.stringify(values));
   });
   it('caps the result at 64 KiB and marks it, keeping it valid JSON', () => {
     const big = describeRequest({ pathParams: {}, query: '', body: { text: '"中'.repeat(40_000) } }, redact);
