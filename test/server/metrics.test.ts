@@ -21,4 +21,19 @@ describe('metrics', () => {
     expect(await upstreamSeries(metrics.render, 'addBusinessCallNos')).toEqual({ count: 4, sum: 0.7501, le1ms: 1 });
     expect(await upstreamSeries(metrics.render, 'queryCampaigns')).toMatchObject({ count: 2500 });
   });
+
+  it('shows every answered request before a scrape exactly once, by route, method and status', async () => {
+    const metrics = createMetrics(() => 0);
+    const count = async (route: string, method: string, status: number) =>
+      Number(new RegExp(`^calllogs_http_requests_total\\{route="${route}",method="${method}",status="${status}"\\} (\\S+)$`, 'm').exec(await metrics.render())?.[1] ?? 0);
+    // 1,100 label sets cross the bulk size once; 300 calls of one set stay held until the scrape.
+    for (let i = 0; i < 1100; i += 1) metrics.requests.inc({ route: `r${i}`, method: 'GET', status: 200 });
+    for (let i = 0; i < 300; i += 1) metrics.requests.inc({ route: 'queryCampaigns', method: i % 3 ? 'GET' : 'POST', status: i % 2 ? 200 : 401 });
+    expect([await count('r0', 'GET', 200), await count('r1099', 'GET', 200)]).toEqual([1, 1]);
+    expect([await count('queryCampaigns', 'GET', 200), await count('queryCampaigns', 'GET', 401), await count('queryCampaigns', 'POST', 200), await count('queryCampaigns', 'POST', 401)])
+      .toEqual([100, 100, 50, 50]);
+    // Scraped again, nothing counts twice; a call after the scrape is in the next.
+    metrics.requests.inc({ route: 'queryCampaigns', method: 'POST', status: 401 });
+    expect([await count('queryCampaigns', 'POST', 401), await count('queryCampaigns', 'GET', 200)]).toEqual([51, 100]);
+  });
 });
