@@ -24,8 +24,22 @@ export function stringEnd(text: string, start: number): number {
   return -1;
 }
 
+const QUOTE = 0x22;
+
+/** A string literal JSON.parse reads as the text between its quotes: no escape, quote or control character inside. */
+function isPlainLiteral(literal: string): boolean {
+  const last = literal.length - 1;
+  if (last < 1 || literal.charCodeAt(0) !== QUOTE || literal.charCodeAt(last) !== QUOTE) return false;
+  for (let i = 1; i < last; i += 1) {
+    const c = literal.charCodeAt(i);
+    if (c < 0x20 || c === QUOTE || c === BACKSLASH) return false;
+  }
+  return true;
+}
+
 /** The value of a string literal (quotes included), or undefined when it is not a whole one. */
 export function decodeString(literal: string): string | undefined {
+  if (isPlainLiteral(literal)) return literal.slice(1, -1);
   try {
     return JSON.parse(literal) as string;
   } catch {

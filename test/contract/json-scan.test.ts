@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stringEnd } from '../../src/contract/json-scan.js';
+import { decodeString, stringEnd } from '../../src/contract/json-scan.js';
 import { pick, seededRandom } from '../helpers/seeded.js';
 
 /** The definition: walk the string, a backslash taking the character after it along. */
@@ -25,5 +25,27 @@ describe('the end of a JSON string', () => {
     expect(stringEnd('{"a\\\\":"b\\"c"}', 1)).toBe(6);
     expect(stringEnd('{"a\\\\":"b\\"c"}', 7)).toBe(13);
     expect(stringEnd('"cut \\', 0)).toBe(-1);
+  });
+});
+
+describe('a JSON string literal decoded', () => {
+  it('is what JSON.parse reads, or undefined where it throws (seeded)', () => {
+    const rng = seededRandom(1203);
+    const pieces = ['"', '\\', '\\\\', '\\"', '\\n', '\\u00e9', '\\x', 'a', 'resultCode', '中', '😀', '\ud800', '\u0000', '\t', '\u001f', '\u007f', ' '];
+    const parsed = (literal: string) => {
+      try {
+        return JSON.parse(literal) as unknown;
+      } catch {
+        return undefined;
+      }
+    };
+    let plain = 0;
+    for (let n = 0; n < 20_000; n += 1) {
+      const inner = Array.from({ length: Math.floor(rng() * 6) }, () => pick(rng, pieces)).join('');
+      const literal = rng() < 0.95 ? `"${inner}"` : inner;
+      if (![...inner].some((c) => c < ' ' || c === '"' || c === '\\')) plain += 1;
+      expect(decodeString(literal), JSON.stringify(literal)).toBe(parsed(literal));
+    }
+    expect(plain).toBeGreaterThan(1000);
   });
 });
