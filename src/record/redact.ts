@@ -94,7 +94,7 @@ export function createRedactor(rules: RedactionRules = DEFAULT_REDACTION): Redac
   const fieldJson = (key: string, value: unknown, depth: number): string | undefined => {
     const kind = kindOf(key);
     const json = kind === 'secret' ? SECRET_JSON : kind === 'phone' ? phonesJson(value, depth) : valueJson(value, depth);
-    return json === undefined ? undefined : `${JSON.stringify(key)}:${json}`;
+    return json === undefined ? undefined : `${stringJson(key)}:${json}`;
   };
 
   const objectJson = (value: object, depth: number): string => {
@@ -108,13 +108,14 @@ export function createRedactor(rules: RedactionRules = DEFAULT_REDACTION): Redac
   };
 
   const phonesJson = (value: unknown, depth: number): string | undefined => {
-    if (typeof value === 'string' || typeof value === 'number') return JSON.stringify(maskPhone(String(value)));
+    if (typeof value === 'string' || typeof value === 'number') return stringJson(maskPhone(String(value)));
     if (Array.isArray(value) && depth < MAX_DEPTH) return `[${Array.from(value, (v) => phonesJson(v, depth + 1) ?? 'null').join(',')}]`;
     return valueJson(value, depth);
   };
 
   const valueJson = (value: unknown, depth: number): string | undefined => {
-    if (typeof value === 'string') return JSON.stringify(maskRuns(value));
+    if (typeof value === 'string') return stringJson(maskRuns(value));
+    if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
     if (typeof value !== 'object' || value === null) return JSON.stringify(value);
     if (depth >= MAX_DEPTH) return TOO_DEEP_JSON;
     if (Array.isArray(value)) return `[${Array.from(value, (v) => valueJson(v, depth + 1) ?? 'null').join(',')}]`;
@@ -122,6 +123,23 @@ export function createRedactor(rules: RedactionRules = DEFAULT_REDACTION): Redac
   };
 
   return (value) => valueJson(value, 0) ?? 'null';
+}
+
+/** Longer strings go to JSON.stringify whole: its native scan beats a loop here. */
+const PLAIN_SCAN_MAX = 64;
+
+/**
+ * A string as JSON.stringify writes it. A short one with nothing to escape (no quote, backslash,
+ * control character or surrogate) is quoted as it is: a record has a few dozen such names and
+ * values, and each JSON.stringify call is a trip into the runtime.
+ */
+function stringJson(text: string): string {
+  if (text.length > PLAIN_SCAN_MAX) return JSON.stringify(text);
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(text);
+  }
+  return `"${text}"`;
 }
 
 const SECRET_JSON = JSON.stringify(SECRET_MASK);

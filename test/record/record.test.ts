@@ -70,8 +70,9 @@ describe('redaction', () => {
       return out;
     };
     const rng = seededRandom(20261203);
-    const names = ['a', 'note', 'password', 'userPwd', 'sk', 'token', 'callNo', 'PHONE', '__proto__', 'constructor', 'toString', '1', '07', ''];
-    const strings = ['', 'x', '13812341234', 'call +8613812341234 now', '123456789012345678', 'a"\\\n中', '138-1234-1234'];
+    const names = ['a', 'note', 'password', 'userPwd', 'sk', 'token', 'callNo', 'PHONE', '__proto__', 'constructor', 'toString', '1', '07', '', 'a"b', '\u0001', '😀', 'k'.repeat(65)];
+    const strings = ['', 'x', '13812341234', 'call +8613812341234 now', '123456789012345678', 'a"\\\n中', '138-1234-1234', '😀', '\ud800', '\u007f\u2028\u001f',
+      `${'x'.repeat(60)}13812341234`, '\t'.repeat(70)];
     const valueOf = (depth: number): unknown => {
       const r = rng();
       if (depth > 4 || r < 0.35) return pick(rng, [...strings, 13812341234, 0, -2.5, true, false, null]);
