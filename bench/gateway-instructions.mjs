@@ -6,11 +6,14 @@
 // the instructions of exactly those calls, by thread. Two runs of one build agreed on the event
 // loop's count within 0.8 % and 1.8 % (two builds), and 12 % apart for a third build, the higher
 // run's other threads showing the JIT still compiling: so each case runs --runs times and its
-// fewest instructions count (noise only adds work). What it does not see: the kernel's share (the
+// fewest instructions count (noise only adds work). The warm-up is 30,000 calls: after 8,000 (the
+// first default) V8 was still optimizing and deoptimizing Node's HTTP code (--trace-opt: 46–76
+// optimizations in the next 8,000 calls, 2–18 after 24,000), and a change to the recording path
+// measured 6.8 % worse after 8,000 calls and 6.2 % better after 30,000. What it does not see: the kernel's share (the
 // socket reads and writes), cache misses, and waiting; so it ranks changes to the code a call runs,
 // and bench/gateway.mjs remains the measure of rates. Cases: this checkout recording (verify + record) and not, the bare
 // Node proxy (bench/lib/bare-proxy.mjs), and with --baseline another checkout's build, both modes.
-// Usage: npm run build && node bench/gateway-instructions.mjs [--baseline DIR] [--cases on,off,bare] [--runs 2] [--warm 8000] [--calls 3000]
+// Usage: npm run build && node bench/gateway-instructions.mjs [--baseline DIR] [--cases on,off,bare] [--runs 2] [--warm 30000] [--calls 3000]
 import autocannon from 'autocannon';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -26,7 +29,7 @@ const { values } = parseArgs({
   options: {
     baseline: { type: 'string' },
     cases: { type: 'string' },
-    warm: { type: 'string', default: '8000' },
+    warm: { type: 'string', default: '30000' },
     calls: { type: 'string', default: '3000' },
     runs: { type: 'string', default: '2' },
   },
