@@ -84,10 +84,10 @@ export function createRedactor(rules: RedactionRules = DEFAULT_REDACTION): Redac
     }
     return kind;
   };
-  const runs = rules.phoneValuePattern === null ? undefined : `(?<!\\d)(?:${rules.phoneValuePattern})(?!\\d)`;
-  const phoneRuns = runs === undefined ? undefined : new RegExp(runs, 'g');
+  const runSource = rules.phoneValuePattern === null ? undefined : `(?<!\\d)(?:${rules.phoneValuePattern})(?!\\d)`;
+  const phoneRuns = runSource === undefined ? undefined : new RegExp(runSource, 'g');
   // Tested first: most values hold no phone number, and a replace with a callback costs far more than a test.
-  const anyPhoneRun = runs === undefined ? undefined : new RegExp(runs);
+  const anyPhoneRun = runSource === undefined ? undefined : new RegExp(runSource);
   const maskRuns = (text: string): string => (phoneRuns && anyPhoneRun!.test(text) ? text.replace(phoneRuns, maskPhone) : text);
 
   /** `"key":value`, or undefined for a value JSON leaves out. */
