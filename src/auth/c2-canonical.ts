@@ -27,6 +27,11 @@ export interface AuthorizationParts {
   signature: string;
 }
 
+/** An `Authorization` header as read: its parts, and its timestamp in epoch milliseconds. */
+export interface ParsedAuthorization extends AuthorizationParts {
+  signedAtMs: number;
+}
+
 const HEX = Array.from({ length: 256 }, (_, b) => '%' + b.toString(16).toUpperCase().padStart(2, '0'));
 const UNRESERVED = new Uint8Array(256);
 for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~') UNRESERVED[c.charCodeAt(0)] = 1;
@@ -120,14 +125,15 @@ const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
 const SIGNATURE = /^[0-9a-f]{64}$/;
 
 /** Parses an `Authorization` header strictly; `undefined` when it is malformed. */
-export function parseAuthorization(header: string): AuthorizationParts | undefined {
+export function parseAuthorization(header: string): ParsedAuthorization | undefined {
   const fields = header.split('/');
   if (fields.length !== 5) return undefined;
   const [scheme, ak, timestamp, headerList, signature] = fields as [string, string, string, string, string];
   if (scheme !== 'auth-v2' || ak.length === 0 || ak.length > 128 || /[\s\p{Cc}]/u.test(ak)) return undefined;
-  if (!TIMESTAMP.test(timestamp) || Number.isNaN(Date.parse(timestamp))) return undefined;
+  const signedAtMs = TIMESTAMP.test(timestamp) ? Date.parse(timestamp) : NaN;
+  if (Number.isNaN(signedAtMs)) return undefined;
   const signedHeaders = headerList.split(';');
   if (!signedHeaders.every((h) => HEADER_NAME.test(h))) return undefined;
   if (!SIGNATURE.test(signature)) return undefined;
-  return { ak, timestamp, signedHeaders, signature };
+  return { ak, timestamp, signedHeaders, signature, signedAtMs };
 }

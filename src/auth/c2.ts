@@ -5,20 +5,22 @@ import { authPrefix, canonicalRequest, type AuthorizationParts, type SignableReq
 /** The C2 signature with node:crypto; the canonical request comes from c2-canonical.ts. */
 export * from './c2-canonical.js';
 
-/** Derived keys already computed, by SK and prefix: a busy client signs many calls per second (past seconds are never asked for again). */
-const signingKeys = new BoundedMap<string, string>(4096);
+/**
+ * The last key derived with each SK, with its prefix: a busy client signs many calls per second
+ * with one prefix, and past seconds are never asked for again. Keyed by the SK, whose hash the
+ * string keeps, rather than by SK and prefix joined, which would be a new string to hash each call.
+ */
+const lastSigningKeys = new BoundedMap<string, { prefix: string; key: string }>(4096);
 
 /**
  * The key a signature is made with, HMAC(SK, prefix). The prefix names the AK, the second and the
  * signed headers, so calls of one client within a second share it: computed once, then reused.
  */
 export function signingKey(sk: string, prefix: string): string {
-  const id = `${prefix}\n${sk}`;
-  let key = signingKeys.get(id);
-  if (key === undefined) {
-    key = createHmac('sha256', sk).update(prefix).digest('hex');
-    signingKeys.set(id, key);
-  }
+  const last = lastSigningKeys.get(sk);
+  if (last?.prefix === prefix) return last.key;
+  const key = createHmac('sha256', sk).update(prefix).digest('hex');
+  lastSigningKeys.set(sk, { prefix, key });
   return key;
 }
 

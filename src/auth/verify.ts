@@ -28,8 +28,7 @@ export async function authenticate(
   const parts = parseAuthorization(authorization);
   if (!parts) throw unauthorized('malformed header, expected auth-v2/{AK}/{timestamp}/{signedHeaders}/{signature}');
   if (!parts.signedHeaders.includes('host')) throw unauthorized('signedHeaders must include host');
-  const signedAt = Date.parse(parts.timestamp);
-  if (Math.abs(options.nowMs - signedAt) > options.skewMs) {
+  if (Math.abs(options.nowMs - parts.signedAtMs) > options.skewMs) {
     throw unauthorized(`timestamp is outside the allowed clock skew of ${Math.round(options.skewMs / 1000)} s`);
   }
   const key = await options.findKey(parts.ak);

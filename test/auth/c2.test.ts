@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   authPrefix,
@@ -113,10 +114,29 @@ describe('norm', () => {
   });
 });
 
+describe('signingKey', () => {
+  it('derives each SK and prefix its own key, in whatever order they are asked for', () => {
+    const rng = seededRandom(20261203);
+    const sks = [SK, 'another-secret-key', SK + 'x'];
+    const prefixes = ['host', 'content-type;host'].flatMap((signed) =>
+      ['2024-10-31T14:06:52Z', '2024-10-31T14:06:53Z'].map((t) => authPrefix(AK, t, signed.split(';'))),
+    );
+    for (let i = 0; i < 400; i += 1) {
+      const [sk, prefix] = [pick(rng, sks), pick(rng, prefixes)];
+      expect(signingKey(sk, prefix), `${sk} ${prefix}`).toBe(createHmac('sha256', sk).update(prefix).digest('hex'));
+    }
+  });
+});
+
 describe('parseAuthorization', () => {
   it('accepts the documented shape and rejects everything else', () => {
-    expect(parseAuthorization('auth-v2/globalaktest/2024-10-31T14:06:52Z/host/' + 'a'.repeat(64))).toMatchObject({ ak: AK });
+    expect(parseAuthorization('auth-v2/globalaktest/2024-10-31T14:06:52Z/host/' + 'a'.repeat(64))).toMatchObject({
+      ak: AK,
+      signedAtMs: Date.UTC(2024, 9, 31, 14, 6, 52),
+    });
     for (const bad of [
+      'auth-v2/ak/2024-13-31T14:06:52Z/host/' + 'a'.repeat(64),
+      'auth-v2/ak/2024-10-31T24:06:52Z/host/' + 'a'.repeat(64),
       '',
       'Bearer x',
       'auth-v2/ak/2024-10-31T14:06:52Z/host',
