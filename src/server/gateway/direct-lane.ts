@@ -9,7 +9,7 @@ import { BoundedMap } from '../../contract/bounded-map.js';
 import { CalllogsError } from '../../contract/codes.js';
 import { reroutingHeaderRefusal, type RequestTarget } from '../../contract/request-target.js';
 import { errorBodyOf } from '../../contract/response.js';
-import { matchRoute } from '../../record/catalog.js';
+import { matchRoute, type RouteMatch } from '../../record/catalog.js';
 import type { IdGenerator } from '../../record/ids.js';
 import type { Redactor } from '../../record/redact.js';
 import type { RecordWriter } from '../../record/writer.js';
@@ -34,6 +34,13 @@ export interface DirectLaneOptions {
 }
 
 type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
+
+/** A method and path as the lane finds it. */
+interface LaneRoute {
+  /** The router hands such calls to the gateway's route. */
+  forwarded: boolean;
+  match: RouteMatch;
+}
 
 /** What the lane answers a call with. */
 interface LaneAnswer {
@@ -92,19 +99,23 @@ export function installDirectLane(app: FastifyInstance, options: DirectLaneOptio
   const server = app.server;
   const general = server.listeners('request')[0] as RequestListener;
 
-  // The router's answers by method and path: its routes are fixed once the server listens, and
-  // calls repeat their paths (the router's lookup was ~2 us of a call in the profile).
-  const routerAnswers = new BoundedMap<string, boolean>(4096);
+  // Each method and path's route, found once: the router's routes are fixed once the server
+  // listens, and calls repeat their paths (the router's lookup was ~2 us of a call in the profile).
+  const routes = new BoundedMap<string, LaneRoute>(4096);
 
-  /** The router would hand the call to the gateway's route: the only wildcard route under the prefix. */
-  function forwardedByRouter(method: string, { path }: RequestTarget): boolean {
+  /** The call's route: whether the router hands it to the gateway's route (the only wildcard route under the prefix), and its catalog interface. */
+  function routeOf(method: string, { path }: RequestTarget): LaneRoute {
     const key = `${method} ${path}`;
-    let forwarded = routerAnswers.get(key);
-    if (forwarded === undefined) {
-      forwarded = app.findRoute({ method: method as 'GET', url: path })?.params['*'] !== undefined;
-      if (path.length <= ROUTER_ANSWER_PATH_MAX) routerAnswers.set(key, forwarded);
+    let route = routes.get(key);
+    if (route === undefined) {
+      const forwarded = app.findRoute({ method: method as 'GET', url: path })?.params['*'] !== undefined;
+      const match = matchRoute(path);
+      // Shared by every call of the path: nothing may change it.
+      Object.freeze(match.params);
+      route = { forwarded, match };
+      if (path.length <= ROUTER_ANSWER_PATH_MAX) routes.set(key, route);
     }
-    return forwarded;
+    return route;
   }
 
   /** No body, or one the lane can read whole: of a declared length within the limit (passthrough streams every body). */
@@ -119,16 +130,18 @@ export function installDirectLane(app: FastifyInstance, options: DirectLaneOptio
     return proxyAddr.all(request, TRUST_ALL).at(-1) ?? '';
   }
 
-  function takes(request: IncomingMessage): boolean {
+  /** The call's catalog interface when the lane takes the call; undefined when it goes the general path. */
+  function takes(request: IncomingMessage): RouteMatch | undefined {
     const method = request.method!;
-    if (!LANE_METHODS.has(method) || !readableBody(request.headers)) return false;
+    if (!LANE_METHODS.has(method) || !readableBody(request.headers)) return undefined;
     // Fastify reads no GET body (and forwards none): such a call stays on its path.
-    if (method === 'GET' && hasBody(request.headers)) return false;
+    if (method === 'GET' && hasBody(request.headers)) return undefined;
     const target = targetOf(request);
-    if (target.refusal || !target.recorded || reroutingHeaderRefusal(request.headers)) return false;
+    if (target.refusal || !target.recorded || reroutingHeaderRefusal(request.headers)) return undefined;
     // A full record queue holds the call back (or refuses it, durable): the general path does that.
-    if (recording?.writer.isFull) return false;
-    return forwardedByRouter(method, target);
+    if (recording?.writer.isFull) return undefined;
+    const { forwarded, match } = routeOf(method, target);
+    return forwarded ? match : undefined;
   }
 
   /** As the general path's error handler: a contract error as it is; anything else logged by its kind and answered "internal error". */
@@ -138,14 +151,13 @@ export function installDirectLane(app: FastifyInstance, options: DirectLaneOptio
     return errorAnswer(new CalllogsError('INTERNAL', 'internal error'));
   }
 
-  async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  async function serve(request: IncomingMessage, response: ServerResponse, match: RouteMatch): Promise<void> {
     const receivedAt = Date.now();
     const started = performance.now();
     const method = request.method!;
     const target = targetOf(request);
     const { path, query } = target;
     const clientIp = callerAddress(request);
-    const match = matchRoute(path);
     const route = match.route?.name ?? 'unknown';
     const received = hasBody(request.headers) ? await readBody(request) : NO_BYTES;
     // As the general path holds it: the bytes, or undefined for none.
@@ -215,7 +227,8 @@ export function installDirectLane(app: FastifyInstance, options: DirectLaneOptio
 
   server.removeListener('request', general);
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    if (takes(request)) serve(request, response).catch(() => response.destroy());
+    const match = takes(request);
+    if (match) serve(request, response, match).catch(() => response.destroy());
     else general(request, response);
   });
 }
