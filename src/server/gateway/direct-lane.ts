@@ -75,8 +75,8 @@ const NO_BYTES = Buffer.alloc(0);
 
 const TRUST_ALL = (): boolean => true;
 
-/** Longer paths are looked up each time: the router's answers stay a few megabytes at most. */
-const ROUTER_ANSWER_PATH_MAX = 512;
+/** Longer paths are looked up each time: the routes kept stay a few megabytes at most. */
+const ROUTE_PATH_MAX = 512;
 
 function hasBody(headers: IncomingHttpHeaders): boolean {
   const length = headers['content-length'];
@@ -113,7 +113,7 @@ export function installDirectLane(app: FastifyInstance, options: DirectLaneOptio
       // Shared by every call of the path: nothing may change it.
       Object.freeze(match.params);
       route = { forwarded, match };
-      if (path.length <= ROUTER_ANSWER_PATH_MAX) routes.set(key, route);
+      if (path.length <= ROUTE_PATH_MAX) routes.set(key, route);
     }
     return route;
   }
