@@ -76,7 +76,7 @@ async function measure(size, { options, checkpoints }) {
     const started = performance.now();
     for (const batch of batches.slice(warm)) await store.insertBatch(batch);
     const us = ((performance.now() - started) * 1000) / ((batches.length - warm) * size);
-    const frames = !checkpoints ? (statSync(`${path}-wal`).size - walBefore) / (4096 + 24) / (batches.length - warm) : undefined;
+    const frames = checkpoints ? undefined : (statSync(`${path}-wal`).size - walBefore) / (4096 + 24) / (batches.length - warm);
     await store.close();
     return { us, frames };
   } finally {
