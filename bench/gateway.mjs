@@ -23,14 +23,19 @@
 // (V8 still optimizing Node's HTTP code and ours: bench/gateway-instructions.mjs), the bare proxy
 // and @fastify/http-proxy in their 4th or 5th, http-proxy in its 2nd; nginx, HAProxy and Caddy need
 // none. Hence 6 s: a shorter warm-up measures the JIT, not the proxy.
-// Usage: node bench/gateway.mjs [--duration 10] [--warmup 6] [--connections 32] [--rounds 3] [--only abcdefghijklmno] [--baseline DIR] [--method GET|POST]
+// --pin gives "one core" its literal meaning: every proxy under test, all its threads included (our
+// gateway's sealer and write threads, Node's and Go's helpers, nginx's worker), runs on CPU 0 alone,
+// and the load side (this process's autocannon and the upstream) on CPU 1 alone, so that the two
+// no longer take turns on both cores. Case (a) then measures the load side's ceiling: a proxy near
+// it is held back by CPU 1, not by its own core. The --workers cases keep both CPUs.
+// Usage: node bench/gateway.mjs [--duration 10] [--warmup 6] [--connections 32] [--rounds 3] [--only abcdefghijklmno] [--baseline DIR] [--method GET|POST] [--pin]
 import autocannon from 'autocannon';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { signRequest } from '../dist/auth/sign-request.js';
-import { listening, stop } from './lib/processes.mjs';
+import { confineSelf, listening, stop } from './lib/processes.mjs';
 import { PEERS } from './lib/peers.mjs';
 
 const { values } = parseArgs({
@@ -42,12 +47,15 @@ const { values } = parseArgs({
     only: { type: 'string', default: 'abcdefghijklmno' },
     baseline: { type: 'string' },
     method: { type: 'string', default: 'GET' },
+    pin: { type: 'boolean', default: false },
   },
 });
 const DURATION = Number(values.duration);
 const WARMUP = Number(values.warmup);
 const CONNECTIONS = Number(values.connections);
 const ROUNDS = Number(values.rounds);
+// The CPUs of the proxy under test and of the load side (undefined: wherever the kernel puts them).
+const [PROXY_CPUS, LOAD_CPUS] = values.pin ? ['0', '1'] : [];
 const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
 const SIMULATOR = new URL('../demo/vendor-simulator.mjs', import.meta.url).pathname;
 const BARE_PROXY = new URL('./lib/bare-proxy.mjs', import.meta.url).pathname;
@@ -72,10 +80,10 @@ async function load(url, headers = BODY_HEADERS) {
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 };
 }
 
-async function gatewayCase(upstream, extra, cli = CLI) {
+async function gatewayCase(upstream, extra, cli = CLI, cpus = PROXY_CPUS) {
   const db = join(dir, `gw-${Date.now()}.db`);
   const gw = await listening(process.execPath, [cli, 'serve', '--port', '0', '--db', db, '--upstream', upstream, '--log-level', 'warn', ...extra],
-    /listening on (\S+)/);
+    /listening on (\S+)/, { cpus });
   const { ak, sk } = JSON.parse(readFileSync(join(dir, 'credentials.json'), 'utf8'));
   rmSync(join(dir, 'credentials.json'));
   const url = gw.url + PATH;
@@ -89,7 +97,7 @@ async function gatewayCase(upstream, extra, cli = CLI) {
 
 /** The bare Node proxy's case (o). */
 async function bareCase(upstream) {
-  const proxy = await listening(process.execPath, [BARE_PROXY, upstream, '0', join(dir, 'bare-access.json')], /listening on (\S+)/);
+  const proxy = await listening(process.execPath, [BARE_PROXY, upstream, '0', join(dir, 'bare-access.json')], /listening on (\S+)/, { cpus: PROXY_CPUS });
   try {
     return await load(proxy.url + PATH);
   } finally {
@@ -99,7 +107,7 @@ async function bareCase(upstream) {
 
 /** A peer's case: started for the round, loaded, stopped; undefined when it is not installed. */
 async function peerCase(start, upstream) {
-  const peer = await start(upstream, dir);
+  const peer = await start(upstream, dir, PROXY_CPUS);
   if (!peer) return undefined;
   try {
     return await load(peer.url + PATH);
@@ -109,8 +117,12 @@ async function peerCase(start, upstream) {
 }
 
 console.log(`machine: ${cpus().length} x ${cpus()[0].model}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
+if (values.pin) {
+  confineSelf(LOAD_CPUS);
+  console.log(`pinned: each proxy under test on CPU ${PROXY_CPUS}, autocannon and the upstream on CPU ${LOAD_CPUS}; --workers cases on both`);
+}
 console.log(`load: autocannon, ${CONNECTIONS} connections, ${DURATION} s per case after ${WARMUP} s warm-up, ${ROUNDS} rounds; ${CALL.method} ${PATH}${CALL.body ? ` ${CALL.body}` : ''}`);
-const sim = await listening(process.execPath, [SIMULATOR, '--fail-rate', '0'], /listening on (\S+)/);
+const sim = await listening(process.execPath, [SIMULATOR, '--fail-rate', '0'], /listening on (\S+)/, { cpus: LOAD_CPUS });
 const letters = 'efghi';
 const cases = {
   'a  direct to the upstream': () => load(sim.url + PATH),
@@ -118,8 +130,8 @@ const cases = {
   'c  gateway, recording on': () => gatewayCase(sim.url, []),
   'd  gateway, --durable': () => gatewayCase(sim.url, ['--durable']),
   ...Object.fromEntries(Object.entries(PEERS).map(([name, start], i) => [`${letters[i]}  ${name}`, () => peerCase(start, sim.url)])),
-  'j  gateway, --workers 2': () => gatewayCase(sim.url, ['--workers', '2']),
-  'k  --workers 2, recording off': () => gatewayCase(sim.url, ['--workers', '2', '--no-recording']),
+  'j  gateway, --workers 2': () => gatewayCase(sim.url, ['--workers', '2'], CLI, undefined),
+  'k  --workers 2, recording off': () => gatewayCase(sim.url, ['--workers', '2', '--no-recording'], CLI, undefined),
   ...(values.baseline ? {
     'l  baseline, recording off': () => gatewayCase(sim.url, ['--no-recording'], BASELINE_CLI),
     'm  baseline, recording on': () => gatewayCase(sim.url, [], BASELINE_CLI),

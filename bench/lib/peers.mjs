@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { openSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
+import { onCpus } from './processes.mjs';
 
 const NODE_PEER = (name) => new URL(`./${name}`, import.meta.url).pathname;
 
@@ -36,10 +37,10 @@ async function accepting(port) {
   }
 }
 
-/** Starts `command` (its output to `logFile` when given) and waits for the port. */
-async function run(command, args, port, { env, logFile } = {}) {
+/** Starts `command` (on `cpus` when given; its output to `logFile` when given) and waits for the port. */
+async function run(command, args, port, { env, logFile, cpus } = {}) {
   const out = logFile ? openSync(logFile, 'a') : 'ignore';
-  const child = spawn(command, args, { stdio: ['ignore', out, out], env: { ...process.env, ...env } });
+  const child = spawn(...onCpus(cpus, command, args), { stdio: ['ignore', out, out], env: { ...process.env, ...env } });
   const exited = new Promise((r) => child.once('exit', r));
   const stop = async () => {
     child.kill('SIGTERM');
@@ -124,36 +125,36 @@ http://127.0.0.1:${port} {
 `;
 }
 
-/** The peers by name: each takes the upstream's URL and a scratch folder. */
+/** The peers by name: each takes the upstream's URL, a scratch folder and the CPUs it runs on (undefined: any). */
 export const PEERS = {
-  'nginx, JSON access log': async (upstream, dir) => {
+  'nginx, JSON access log': async (upstream, dir, cpus) => {
     const nginx = installed('nginx');
     if (!nginx) return undefined;
     const port = await freePort();
     writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir, new URL(upstream).port, port));
-    return run(nginx, ['-c', join(dir, 'nginx.conf'), '-p', dir], port);
+    return run(nginx, ['-c', join(dir, 'nginx.conf'), '-p', dir], port, { cpus });
   },
-  'HAProxy, JSON log': async (upstream, dir) => {
+  'HAProxy, JSON log': async (upstream, dir, cpus) => {
     const haproxy = installed('haproxy');
     if (!haproxy) return undefined;
     const port = await freePort();
     writeFileSync(join(dir, 'haproxy.cfg'), haproxyConfig(new URL(upstream).port, port));
-    return run(haproxy, ['-db', '-f', join(dir, 'haproxy.cfg')], port, { logFile: join(dir, 'haproxy-access.json') });
+    return run(haproxy, ['-db', '-f', join(dir, 'haproxy.cfg')], port, { logFile: join(dir, 'haproxy-access.json'), cpus });
   },
-  'Caddy, JSON log': async (upstream, dir) => {
+  'Caddy, JSON log': async (upstream, dir, cpus) => {
     const caddy = installed('caddy');
     if (!caddy) return undefined;
     const port = await freePort();
     writeFileSync(join(dir, 'Caddyfile'), caddyConfig(dir, new URL(upstream).port, port));
     return run(caddy, ['run', '--config', join(dir, 'Caddyfile'), '--adapter', 'caddyfile'], port,
-      { env: { GOMAXPROCS: '1', XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir } });
+      { env: { GOMAXPROCS: '1', XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir }, cpus });
   },
-  '@fastify/http-proxy + pino': async (upstream, dir) => {
+  '@fastify/http-proxy + pino': async (upstream, dir, cpus) => {
     const port = await freePort();
-    return run(process.execPath, [NODE_PEER('fastify-proxy.mjs'), upstream, String(port), join(dir, 'fastify-access.json')], port);
+    return run(process.execPath, [NODE_PEER('fastify-proxy.mjs'), upstream, String(port), join(dir, 'fastify-access.json')], port, { cpus });
   },
-  'http-proxy + JSON log line': async (upstream, dir) => {
+  'http-proxy + JSON log line': async (upstream, dir, cpus) => {
     const port = await freePort();
-    return run(process.execPath, [NODE_PEER('node-http-proxy.mjs'), upstream, String(port), join(dir, 'http-proxy-access.json')], port);
+    return run(process.execPath, [NODE_PEER('node-http-proxy.mjs'), upstream, String(port), join(dir, 'http-proxy-access.json')], port, { cpus });
   },
 };
