@@ -54,8 +54,8 @@ const DURATION = Number(values.duration);
 const WARMUP = Number(values.warmup);
 const CONNECTIONS = Number(values.connections);
 const ROUNDS = Number(values.rounds);
-// The CPUs of the proxy under test and of the load side (undefined: wherever the kernel puts them).
-const [PROXY_CPUS, LOAD_CPUS] = values.pin ? ['0', '1'] : [];
+// The CPUs of the proxy under test, of the load side, and of the --workers cases (undefined: wherever the kernel puts them).
+const [PROXY_CPUS, LOAD_CPUS, BOTH_CPUS] = values.pin ? ['0', '1', '0,1'] : [];
 const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
 const SIMULATOR = new URL('../demo/vendor-simulator.mjs', import.meta.url).pathname;
 const BARE_PROXY = new URL('./lib/bare-proxy.mjs', import.meta.url).pathname;
@@ -130,8 +130,8 @@ const cases = {
   'c  gateway, recording on': () => gatewayCase(sim.url, []),
   'd  gateway, --durable': () => gatewayCase(sim.url, ['--durable']),
   ...Object.fromEntries(Object.entries(PEERS).map(([name, start], i) => [`${letters[i]}  ${name}`, () => peerCase(start, sim.url)])),
-  'j  gateway, --workers 2': () => gatewayCase(sim.url, ['--workers', '2'], CLI, undefined),
-  'k  --workers 2, recording off': () => gatewayCase(sim.url, ['--workers', '2', '--no-recording'], CLI, undefined),
+  'j  gateway, --workers 2': () => gatewayCase(sim.url, ['--workers', '2'], CLI, BOTH_CPUS),
+  'k  --workers 2, recording off': () => gatewayCase(sim.url, ['--workers', '2', '--no-recording'], CLI, BOTH_CPUS),
   ...(values.baseline ? {
     'l  baseline, recording off': () => gatewayCase(sim.url, ['--no-recording'], BASELINE_CLI),
     'm  baseline, recording on': () => gatewayCase(sim.url, [], BASELINE_CLI),
